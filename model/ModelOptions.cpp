@@ -1,0 +1,2 @@
+#include "model/ModelOptions.h"
+#include <torch/torch.h>

@@ -1,0 +1,56 @@
+#pragma once
+// The `model:` section of the config: the shape of the Bahdanau seq2seq network.
+// Vocabulary sizes are not here: they come from the corpus (data/), not from the user.
+#include <string>
+
+#include "core/FieldRule.h"
+
+namespace s2s {
+
+struct ModelOptions {
+  std::string cell = "gru";         // recurrent cell of encoder and decoder
+  int embed_dim = 256;              // source and target embedding size
+  int encoder_hidden = 256;         // encoder hidden size per direction (annotations are 2x)
+  int encoder_layers = 1;           // stacked bidirectional encoder layers
+  int decoder_hidden = 512;         // decoder hidden size
+  int decoder_layers = 1;           // stacked decoder layers (attention queries the top one)
+  int attention_dim = 256;          // size of W s + U h inside the attention
+  std::string readout = "maxout";   // output layer before the vocabulary projection
+  int readout_dim = 256;            // size of the readout vector fed to the projection
+  double dropout = 0.1;             // on embeddings, between RNN layers, before projection
+  bool tie_embeddings = false;      // share target embedding and output projection
+  double label_smoothing = 0.1;     // epsilon of label-smoothed cross entropy
+
+  template <class V>
+  void fields(V& v) {
+    v("cell", cell, "recurrent cell of encoder and decoder", one_of({"gru", "lstm"}));
+    v("embed_dim", embed_dim, "size of the source and target token embeddings", at_least(1));
+    v("encoder_hidden", encoder_hidden,
+      "encoder hidden size per direction; annotations h_j have twice this size", at_least(1));
+    v("encoder_layers", encoder_layers, "number of stacked bidirectional encoder layers",
+      at_least(1));
+    v("decoder_hidden", decoder_hidden, "decoder hidden size (size of s_t)", at_least(1));
+    v("decoder_layers", decoder_layers,
+      "number of stacked decoder layers; the top layer's state queries the attention",
+      at_least(1));
+    v("attention_dim", attention_dim, "inner size of e_tj = v^T tanh(W s_{t-1} + U h_j)",
+      at_least(1));
+    v("readout", readout,
+      "layer between (s_t, y_{t-1}, c_t) and the logits: the paper's maxout or a tanh layer",
+      one_of({"maxout", "tanh"}));
+    v("readout_dim", readout_dim,
+      "size of the readout vector (must equal embed_dim when tie_embeddings is true)",
+      at_least(1));
+    v("dropout", dropout,
+      "dropout probability on embeddings, between stacked RNN layers and before the output "
+      "projection",
+      between_open(0.0, 1.0));
+    v("tie_embeddings", tie_embeddings,
+      "share the target embedding matrix with the output projection", any());
+    v("label_smoothing", label_smoothing,
+      "epsilon of label-smoothed cross entropy (0 gives plain cross entropy)",
+      between_open(0.0, 1.0));
+  }
+};
+
+}  // namespace s2s

@@ -1,0 +1,11 @@
+#pragma once
+// The subcommands of the `s2s` binary. Each lives in its own file (cli/<Name>Command.cpp)
+// and adds itself to the app: its options, its help and the callback that runs it.
+// Callbacks throw s2s::Error on bad input; main() is the one place that catches.
+#include <CLI/CLI.hpp>
+
+namespace s2s::cli {
+
+void add_config_command(CLI::App& app);  // s2s config --dump [FILE] [section.key=value ...]
+
+}  // namespace s2s::cli

@@ -1,0 +1,32 @@
+// `s2s`: one binary, git-style subcommands. Thin on purpose: parse, dispatch, and the one
+// catch that turns an s2s::Error into a one-line message and a non-zero exit.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+
+#include "core/Error.h"
+#include "core/Log.h"
+#include "trainer/cli/Commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"s2s: data-parallel Bahdanau-attention sequence-to-sequence training", "s2s"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "s2s 0.1.0");
+  s2s::cli::add_config_command(app);
+
+  try {
+    app.parse(argc, argv);  // runs the chosen subcommand's callback
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const s2s::Error& e) {
+    std::fprintf(stderr, "s2s: error: %s\n", e.what());
+    if (s2s::Log::enabled(s2s::LogLevel::kDebug) && e.line() > 0)
+      std::fprintf(stderr, "s2s: (raised at %s:%d)\n", e.file(), e.line());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "s2s: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
