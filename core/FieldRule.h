@@ -24,6 +24,7 @@ struct FieldRule {
   std::optional<double> max;         // largest accepted number (inclusive unless max_open)
   bool max_open = false;             // true: max itself is not accepted
   std::vector<std::string> choices;  // for strings: the accepted values (empty: any)
+  bool non_empty = false;            // for strings: "" is refused
 };
 
 inline FieldRule any() { return {}; }
@@ -34,5 +35,6 @@ inline FieldRule between_open(double lo, double hi) { return FieldRule{lo, hi, t
 inline FieldRule one_of(std::vector<std::string> values) {
   return FieldRule{std::nullopt, std::nullopt, false, std::move(values)};
 }
+inline FieldRule non_empty() { return FieldRule{std::nullopt, std::nullopt, false, {}, true}; }
 
 }  // namespace s2s
