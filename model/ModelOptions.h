@@ -21,6 +21,11 @@ struct ModelOptions {
   bool tie_embeddings = false;      // share target embedding and output projection
   double label_smoothing = 0.1;     // epsilon of label-smoothed cross entropy
 
+  // Re-checks every key's rule (options built in code never went through the config
+  // loader) and the rules that tie keys together, e.g. tie_embeddings needs
+  // readout_dim == embed_dim. Throws s2s::Error naming the key as `model.<key>`.
+  void validate() const;
+
   template <class V>
   void fields(V& v) {
     v("cell", cell, "recurrent cell of encoder and decoder", one_of({"gru", "lstm"}));

@@ -1,0 +1,34 @@
+#pragma once
+// The bidirectional RNN encoder (paper A.2.1): source embeddings through `encoder_layers`
+// stacked bidirectional GRU/LSTM layers. Annotation h_j = [forward h_j; backward h_j] of the
+// top layer. Sequences are packed, so the backward direction starts at each sentence's own
+// last token and padding never reaches a real position.
+// B = batch rows, T_src = padded source length, E = embed_dim, H = encoder_hidden.
+#include <torch/torch.h>
+
+#include "model/ModelOptions.h"
+
+namespace s2s {
+
+class EncoderImpl : public torch::nn::Module {
+ public:
+  EncoderImpl(const ModelOptions& options, int64_t vocab_size);
+
+  // src:     (B, T_src) int64 ids, padded with kPadId (the padding is never read).
+  // lengths: (B) int64 on the CPU (packing needs them there), each in [1, T_src].
+  // Inputs are checked by Seq2Seq::encode. Returns annotations (B, T_src, 2H), zero on padding.
+  torch::Tensor forward(const torch::Tensor& src, const torch::Tensor& lengths);
+
+  int64_t hidden_size() const { return hidden_size_; }
+
+  torch::nn::Embedding embedding{nullptr};  // (src_vocab, E), row kPadId stays zero
+  torch::nn::GRU gru{nullptr};              // registered as "rnn" when model.cell = gru
+  torch::nn::LSTM lstm{nullptr};            // registered as "rnn" when model.cell = lstm
+
+ private:
+  int64_t hidden_size_;
+  double dropout_;
+};
+TORCH_MODULE(Encoder);
+
+}  // namespace s2s

@@ -1,0 +1,60 @@
+#include "model/LabelSmoothedLoss.h"
+
+#include "core/Check.h"
+
+namespace s2s {
+
+LabelSmoothedLoss::LabelSmoothedLoss(double epsilon, int64_t pad_id)
+    : epsilon_(epsilon), pad_id_(pad_id) {
+  S2S_CHECK(epsilon >= 0.0 && epsilon < 1.0,
+            "label smoothing epsilon is {}: it must be in [0, 1) (model.label_smoothing)", epsilon);
+}
+
+LossOutput LabelSmoothedLoss::operator()(const torch::Tensor& logits,
+                                         const torch::Tensor& targets) const {
+  S2S_CHECK(logits.defined() && targets.defined(), "loss: logits and targets must be defined");
+  S2S_CHECK(logits.is_floating_point(), "loss: logits must be floating point, got {}",
+            c10::toString(logits.scalar_type()));
+  S2S_CHECK(targets.scalar_type() == torch::kLong, "loss: targets must be int64 ids, got {}",
+            c10::toString(targets.scalar_type()));
+  S2S_CHECK(logits.dim() == targets.dim() + 1 &&
+                logits.sizes().slice(0, targets.dim()) == targets.sizes(),
+            "loss: logits {} must be targets {} plus a vocabulary dimension",
+            c10::str(logits.sizes()), c10::str(targets.sizes()));
+  S2S_CHECK(logits.device() == targets.device(), "loss: logits are on {} but targets on {}",
+            logits.device().str(), targets.device().str());
+  S2S_CHECK(targets.numel() > 0, "loss: targets are empty");
+  const int64_t vocab = logits.size(-1);
+  S2S_CHECK(vocab >= 1, "loss: logits have an empty vocabulary dimension");
+
+  // Half-precision log-softmax over a large vocabulary loses too much; float32 is enough.
+  const auto scores = logits.scalar_type() == torch::kDouble ? logits : logits.to(torch::kFloat);
+  const auto lprobs = torch::log_softmax(scores.reshape({-1, vocab}), -1);  // (N, V)
+  const auto flat_targets = targets.reshape({-1});                         // (N)
+  const auto pad = flat_targets.eq(pad_id_);                               // (N) bool
+
+  // One transfer for the count and the range check (a bad id would otherwise crash the
+  // gather, on CUDA with an unhelpful device-side assert).
+  const auto stats = torch::stack({pad.logical_not().sum(), flat_targets.min(),
+                                   flat_targets.max()}).cpu();  // (3) int64
+  const int64_t tokens = stats[0].item<int64_t>();
+  const int64_t lo = stats[1].item<int64_t>();
+  const int64_t hi = stats[2].item<int64_t>();
+  S2S_CHECK(lo >= 0 && hi < vocab,
+            "loss: target ids must lie in [0, {}) (the target vocabulary), got min {} max {}",
+            vocab, lo, hi);
+
+  const auto nll = -lprobs.gather(1, flat_targets.unsqueeze(1)).squeeze(1);  // (N)
+  const auto smooth = -lprobs.sum(1);                                        // (N)
+  const auto loss = (1.0 - epsilon_) * nll + (epsilon_ / static_cast<double>(vocab)) * smooth;
+
+  // masked_fill (not multiplication by the mask) so that a non-finite score on a pad row
+  // cannot turn the sum into NaN.
+  LossOutput out;
+  out.loss_sum = loss.masked_fill(pad, 0.0).sum();
+  out.nll_sum = nll.masked_fill(pad, 0.0).sum().detach();
+  out.tokens = tokens;
+  return out;
+}
+
+}  // namespace s2s

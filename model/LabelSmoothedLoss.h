@@ -1,0 +1,37 @@
+#pragma once
+// Label-smoothed cross entropy in fairseq's formulation, summed over non-pad targets:
+//
+//   loss_i = (1 - eps) * nll_i + eps / V * sum_v (-log p_v)      nll_i = -log p_{y_i}
+//
+// i.e. cross entropy against (1 - eps) * onehot(y_i) + eps * uniform(V). eps = 0 is plain
+// cross entropy. Targets equal to the pad id contribute nothing, not even to the count.
+#include <cstdint>
+
+#include <torch/torch.h>
+
+#include "model/LossOutput.h"
+#include "model/TokenIds.h"
+
+namespace s2s {
+
+class LabelSmoothedLoss {
+ public:
+  // epsilon: in [0, 1) (model.label_smoothing). pad_id: targets to ignore.
+  explicit LabelSmoothedLoss(double epsilon, int64_t pad_id = kPadId);
+
+  // logits:  (..., V) unnormalised scores, any floating dtype (half/bfloat16 computed in
+  //          float32); typically (B, T_tgt, V) from Seq2Seq::forward.
+  // targets: (...)    int64 ids in [0, V), same leading shape as logits.
+  // Returns the sums over non-pad targets (see LossOutput). Syncs with the device once, to
+  // count the tokens and to check the target ids.
+  LossOutput operator()(const torch::Tensor& logits, const torch::Tensor& targets) const;
+
+  double epsilon() const { return epsilon_; }
+  int64_t pad_id() const { return pad_id_; }
+
+ private:
+  double epsilon_;
+  int64_t pad_id_;
+};
+
+}  // namespace s2s

@@ -1,0 +1,140 @@
+#include "model/Seq2Seq.h"
+
+#include "core/Check.h"
+#include "model/TokenIds.h"
+
+namespace s2s {
+
+namespace {
+
+const char* dtype_name(const torch::Tensor& t) { return c10::toString(t.scalar_type()); }
+
+}  // namespace
+
+Seq2SeqImpl::Seq2SeqImpl(const ModelOptions& options, int64_t src_vocab, int64_t tgt_vocab)
+    : options_(options), src_vocab_(src_vocab), tgt_vocab_(tgt_vocab) {
+  options_.validate();
+  S2S_CHECK(src_vocab > kEosId,
+            "source vocabulary has {} entries: it needs at least the {} special tokens",
+            src_vocab, kEosId + 1);
+  S2S_CHECK(tgt_vocab > kEosId,
+            "target vocabulary has {} entries: it needs at least the {} special tokens",
+            tgt_vocab, kEosId + 1);
+  encoder = register_module("encoder", Encoder(options_, src_vocab));
+  decoder = register_module("decoder", Decoder(options_, tgt_vocab));
+}
+
+EncoderOutput Seq2SeqImpl::encode(const torch::Tensor& src, const torch::Tensor& src_lengths) {
+  S2S_CHECK(src.defined() && src_lengths.defined(), "encode: src and src_lengths must be given");
+  S2S_CHECK(src.dim() == 2, "src must be a (batch, time) matrix of token ids, got {} dimensions",
+            src.dim());
+  S2S_CHECK(src.scalar_type() == torch::kLong, "src must hold int64 token ids, got {}",
+            dtype_name(src));
+  S2S_CHECK(src_lengths.dim() == 1 && src_lengths.scalar_type() == torch::kLong,
+            "src_lengths must be a 1-D int64 tensor, got {}-D {}", src_lengths.dim(),
+            dtype_name(src_lengths));
+  const int64_t B = src.size(0);
+  const int64_t T = src.size(1);
+  S2S_CHECK(B >= 1 && T >= 1, "src is empty ({} rows, {} columns)", B, T);
+  S2S_CHECK(src_lengths.size(0) == B, "src_lengths has {} entries but src has {} rows",
+            src_lengths.size(0), B);
+  const auto device = encoder->embedding->weight.device();
+  S2S_CHECK(src.device() == device, "src is on {} but the model is on {}", src.device().str(),
+            device.str());
+  S2S_CHECK(src_lengths.device() == device || src_lengths.device().is_cpu(),
+            "src_lengths is on {}: put it on the CPU or on the model's device {}",
+            src_lengths.device().str(), device.str());
+
+  // One device-to-host transfer gives the CPU lengths packing needs and the id range check
+  // (an out-of-range id would otherwise fail deep inside the embedding, on CUDA as an
+  // unrecoverable device-side assert).
+  const auto stats = torch::cat({src_lengths.to(device),
+                                 torch::stack({src.min(), src.max()})})
+                         .cpu();                  // (B + 2) int64
+  const auto lengths_cpu = stats.slice(0, 0, B);  // (B)
+  const int64_t min_len = lengths_cpu.min().item<int64_t>();
+  const int64_t max_len = lengths_cpu.max().item<int64_t>();
+  S2S_CHECK(min_len >= 1 && max_len <= T,
+            "src_lengths must lie in [1, {}] (src has {} columns), got min {} max {}", T, T,
+            min_len, max_len);
+  const int64_t lo = stats[B].item<int64_t>();
+  const int64_t hi = stats[B + 1].item<int64_t>();
+  S2S_CHECK(lo >= 0 && hi < src_vocab_,
+            "src holds token ids in [{}, {}] but the source vocabulary has {} entries (ids 0..{})",
+            lo, hi, src_vocab_, src_vocab_ - 1);
+
+  EncoderOutput out;
+  out.annotations = encoder(src, lengths_cpu);                  // (B, T_src, 2H)
+  out.keys = decoder->attention->keys(out.annotations);         // (B, T_src, A)
+  out.lengths = src_lengths.to(device);                         // (B)
+  out.mask = torch::arange(T, out.lengths.options()).unsqueeze(0) <
+             out.lengths.unsqueeze(1);                          // (B, T_src)
+  return out;
+}
+
+void Seq2SeqImpl::check_target(const torch::Tensor& tgt_in, int64_t batch) const {
+  S2S_CHECK(tgt_in.defined(), "tgt_in must be given");
+  S2S_CHECK(tgt_in.dim() == 2,
+            "tgt_in must be a (batch, time) matrix of token ids, got {} dimensions", tgt_in.dim());
+  S2S_CHECK(tgt_in.scalar_type() == torch::kLong, "tgt_in must hold int64 token ids, got {}",
+            dtype_name(tgt_in));
+  S2S_CHECK(tgt_in.size(0) == batch, "tgt_in has {} rows but src has {}", tgt_in.size(0), batch);
+  S2S_CHECK(tgt_in.size(1) >= 1, "tgt_in has no columns: a target has at least <s>");
+  const auto device = encoder->embedding->weight.device();
+  S2S_CHECK(tgt_in.device() == device, "tgt_in is on {} but the model is on {}",
+            tgt_in.device().str(), device.str());
+  const auto range = torch::stack({tgt_in.min(), tgt_in.max()}).cpu();  // (2)
+  const int64_t lo = range[0].item<int64_t>();
+  const int64_t hi = range[1].item<int64_t>();
+  S2S_CHECK(lo >= 0 && hi < tgt_vocab_,
+            "tgt_in holds token ids in [{}, {}] but the target vocabulary has {} entries (ids "
+            "0..{})",
+            lo, hi, tgt_vocab_, tgt_vocab_ - 1);
+}
+
+Seq2SeqOutput Seq2SeqImpl::forward(const torch::Tensor& src, const torch::Tensor& src_lengths,
+                                   const torch::Tensor& tgt_in) {
+  const EncoderOutput encoded = encode(src, src_lengths);  // checks src and src_lengths
+  check_target(tgt_in, encoded.batch_size());
+  return decoder(encoded, tgt_in);
+}
+
+DecoderState Seq2SeqImpl::initial_state(const EncoderOutput& encoded) {
+  S2S_CHECK(encoded.annotations.defined() && encoded.annotations.dim() == 3 &&
+                encoded.annotations.size(2) == 2 * int64_t{options_.encoder_hidden},
+            "initial_state needs an EncoderOutput from encode() of this model");
+  return decoder->initial_state(encoded);
+}
+
+StepOutput Seq2SeqImpl::step(const EncoderOutput& encoded, const DecoderState& state,
+                             const torch::Tensor& prev_tokens) {
+  S2S_CHECK(encoded.annotations.defined() && encoded.keys.defined() && encoded.mask.defined(),
+            "step needs an EncoderOutput from encode()");
+  const int64_t B = encoded.batch_size();
+  S2S_CHECK(encoded.keys.size(0) == B && encoded.mask.size(0) == B,
+            "EncoderOutput fields disagree on the batch size: annotations {}, keys {}, mask {}",
+            B, encoded.keys.size(0), encoded.mask.size(0));
+  S2S_CHECK(prev_tokens.defined() && prev_tokens.dim() == 1,
+            "prev_tokens must be a 1-D tensor of token ids, one per row");
+  S2S_CHECK(prev_tokens.scalar_type() == torch::kLong,
+            "prev_tokens must hold int64 token ids, got {}", dtype_name(prev_tokens));
+  S2S_CHECK(prev_tokens.size(0) == B, "prev_tokens has {} entries but the EncoderOutput has {} rows",
+            prev_tokens.size(0), B);
+  S2S_CHECK(prev_tokens.device() == encoded.annotations.device(),
+            "prev_tokens is on {} but the EncoderOutput on {}", prev_tokens.device().str(),
+            encoded.annotations.device().str());
+  const int64_t L = options_.decoder_layers;
+  const int64_t D = options_.decoder_hidden;
+  S2S_CHECK(state.hidden.defined() && state.hidden.dim() == 3 && state.hidden.size(0) == L &&
+                state.hidden.size(2) == D,
+            "state.hidden must be ({}, batch, {}) (decoder_layers, batch, decoder_hidden)", L, D);
+  S2S_CHECK(state.hidden.size(1) == B, "the state has {} rows but the EncoderOutput has {}",
+            state.hidden.size(1), B);
+  if (options_.cell == "lstm") {
+    S2S_CHECK(state.cell.defined() && state.cell.sizes() == state.hidden.sizes(),
+              "an LSTM state needs cell of the same shape as hidden");
+  }
+  return decoder->step(encoded, state, prev_tokens);
+}
+
+}  // namespace s2s
