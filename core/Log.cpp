@@ -1,5 +1,6 @@
 #include "core/Log.h"
 
+#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -27,6 +28,16 @@ spdlog::logger& sink() {
 }
 
 }  // namespace
+
+void Log::add_file(const std::string& path) {
+  try {
+    auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path);
+    file->set_pattern("[%Y-%m-%d %H:%M:%S] %v");
+    sink().sinks().push_back(std::move(file));
+  } catch (const spdlog::spdlog_ex& e) {
+    S2S_FAIL("cannot open the log file '{}': {}", path, e.what());
+  }
+}
 
 void Log::configure(LogLevel level, int rank) {
   int threshold = static_cast<int>(level);

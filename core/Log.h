@@ -43,6 +43,9 @@ class Log {
   static void configure(LogLevel level, int rank = 0);
   // Parses "debug", "info", "warn", "error", "off"; throws s2s::Error otherwise.
   static LogLevel parse_level(const std::string& name);
+  // Also writes every line that passes the threshold to `path` (appending), e.g. a run's
+  // RUN_DIR/train.log; throws s2s::Error if the file cannot be opened.
+  static void add_file(const std::string& path);
   static bool enabled(LogLevel level);
 
   const std::string& component() const { return component_; }

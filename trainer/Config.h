@@ -4,8 +4,10 @@
 // Loading, overrides and dumping live in ConfigLoader and ConfigWriter.
 #include <string>
 
+#include "data/DataOptions.h"
 #include "model/ModelOptions.h"
 #include "trainer/RunOptions.h"
+#include "trainer/TrainOptions.h"
 
 namespace s2s {
 
@@ -14,13 +16,17 @@ struct Config {
   static constexpr int kFormatVersion = 1;
 
   RunOptions run;
+  DataOptions data;
   ModelOptions model;
+  TrainOptions train;
 
   // Visits each section: v(name, section_struct, one-line doc).
   template <class V>
   void sections(V& v) {
     v("run", run, "where the run writes, seed, logging");
+    v("data", data, "the corpus written by `s2s prep` and how batches are formed from it");
     v("model", model, "shape of the Bahdanau encoder-decoder");
+    v("train", train, "optimiser, learning-rate schedule, budgets, logging and validation");
   }
 };
 

@@ -2,6 +2,9 @@
 // only warnings and errors, prefixed with their rank.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "core/Error.h"
@@ -45,6 +48,29 @@ TEST(Log, OtherRanksOnlyWarnAndSayWhoTheyAre) {
 TEST(Log, ParseLevelRefusesUnknownNames) {
   EXPECT_EQ(Log::parse_level("warn"), LogLevel::kWarn);
   EXPECT_THROW(Log::parse_level("verbose"), Error);
+}
+
+}  // namespace
+}  // namespace s2s
+
+namespace s2s {
+namespace {
+
+TEST(Log, AddFileAlsoWritesLinesToTheFile) {
+  const std::string path = ::testing::TempDir() + "s2s_log_test.log";
+  std::remove(path.c_str());
+  Log::add_file(path);
+  ::testing::internal::CaptureStderr();
+  Log("ckpt").info("wrote step {}", 100);
+  ::testing::internal::GetCapturedStderr();
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find("[ckpt] wrote step 100"), std::string::npos) << text.str();
+}
+
+TEST(Log, AddFileRefusesAnUnwritablePath) {
+  EXPECT_THROW(Log::add_file("/etc/hostname/y.log"), Error);  // parent is a file
 }
 
 }  // namespace

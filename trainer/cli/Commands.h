@@ -7,5 +7,8 @@
 namespace s2s::cli {
 
 void add_config_command(CLI::App& app);  // s2s config --dump [FILE] [section.key=value ...]
+void add_prep_command(CLI::App& app);     // s2s prep (--tsv F | --source F --target F | --sample) OUT_DIR
+void add_inspect_command(CLI::App& app);  // s2s inspect CORPUS_DIR [--pairs N] [--no-verify]
+void add_train_command(CLI::App& app);    // s2s train --config FILE [section.key=value ...]
 
 }  // namespace s2s::cli

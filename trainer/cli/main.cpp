@@ -14,6 +14,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "s2s 0.1.0");
   s2s::cli::add_config_command(app);
+  s2s::cli::add_prep_command(app);
+  s2s::cli::add_inspect_command(app);
+  s2s::cli::add_train_command(app);
 
   try {
     app.parse(argc, argv);  // runs the chosen subcommand's callback

@@ -1,0 +1,45 @@
+#pragma once
+// The `data:` section of the config: how training reads a corpus directory written by
+// `s2s prep`. (prep itself is configured by command-line flags.) The shuffle seed is the
+// run's seed (run.seed); the rank and world size come from MPI.
+#include <string>
+
+#include "core/FieldRule.h"
+
+namespace s2s {
+
+struct DataOptions {
+  std::string dir = "data/sample";  // corpus directory (manifest.json, shards, vocabularies)
+  int max_tokens = 4096;            // token budget of one batch on one rank (padded, per side)
+  int max_sentences = 0;            // cap on pairs per batch; 0 = only the token budget
+  int max_source_length = 250;      // longer source sides are dropped (and counted)
+  int max_target_length = 250;      // longer target sides are dropped (and counted)
+  int bucket_width = 1;             // length bucket width; 1 = sort by exact length
+  bool shuffle = true;              // shuffle pairs and batch order each epoch
+  int prefetch_batches = 16;        // batches prepared ahead by a background thread; 0 = none
+  bool verify_checksums = true;     // SHA-256 of each shard a rank loads, against the manifest
+
+  template <class V>
+  void fields(V& v) {
+    v("dir", dir, "corpus directory written by `s2s prep` (holds manifest.json)", non_empty());
+    v("max_tokens", max_tokens,
+      "token budget per batch per rank: pairs x longest side (with </s>, padding included) stays within it",
+      at_least(1));
+    v("max_sentences", max_sentences, "most pairs in one batch (0: limited by max_tokens only)", at_least(0));
+    v("max_source_length", max_source_length,
+      "pairs whose source has more tokens than this (not counting </s>) are dropped and counted", at_least(1));
+    v("max_target_length", max_target_length,
+      "pairs whose target has more tokens than this (not counting </s>) are dropped and counted", at_least(1));
+    v("bucket_width", bucket_width,
+      "pairs are sorted by length rounded down to this width before batching: 1 pads least, larger "
+      "widths mix lengths more",
+      at_least(1));
+    v("shuffle", shuffle, "shuffle pairs and batch order every epoch (from run.seed and the epoch)", any());
+    v("prefetch_batches", prefetch_batches,
+      "batches a background thread prepares ahead of training (0: prepare each on demand)", between(0, 4096));
+    v("verify_checksums", verify_checksums,
+      "check the SHA-256 of every shard a rank loads against manifest.json (one extra read of the file)", any());
+  }
+};
+
+}  // namespace s2s

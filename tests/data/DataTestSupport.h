@@ -1,0 +1,132 @@
+#pragma once
+// Helpers shared by the data/ test files: scratch directories, small corpora written on the
+// fly, and the Python (h5py, hashlib) oracle that reads our files independently.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/Error.h"
+#include "data/CorpusBuilder.h"
+#include "data/PrepOptions.h"
+#include "data/TsvPairSource.h"
+
+namespace s2s::test {
+
+// A fresh directory under the system temp dir, removed with everything in it at the end.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "s2s-data-test-XXXXXX").string();
+    const char* made = ::mkdtemp(tmpl.data());
+    if (!made) throw std::runtime_error("mkdtemp failed");
+    path_ = made;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+inline void write_file(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary);
+  out << content;
+}
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// `count` lines of "source<TAB>target" over a small vocabulary, varied lengths.
+inline std::string make_tsv(int count, int seed = 0) {
+  static const char* words[] = {"the", "cat", "sat", "on", "a", "mat", "dog", "ran", "far", "away", "big", "red"};
+  std::string out;
+  unsigned state = 12345u + static_cast<unsigned>(seed);
+  const auto rnd = [&](unsigned n) {
+    state = state * 1103515245u + 12345u;
+    return (state >> 16) % n;
+  };
+  for (int i = 0; i < count; ++i) {
+    const unsigned ls = 1 + rnd(9);
+    const unsigned lt = 1 + rnd(11);
+    for (unsigned k = 0; k < ls; ++k) out += std::string(k ? " " : "") + words[rnd(12)];
+    out += "\t";
+    for (unsigned k = 0; k < lt; ++k) out += std::string(k ? " " : "") + words[rnd(12)] + "X";
+    out += "\n";
+  }
+  return out;
+}
+
+inline PrepOptions quiet_options(const std::string& out_dir) {
+  PrepOptions o;
+  o.output_dir = out_dir;
+  o.progress = false;
+  return o;
+}
+
+// Builds a corpus from TSV text written to <scratch>/input.tsv.
+inline Manifest build_from_tsv(const ScratchDir& scratch, const std::string& tsv, PrepOptions options) {
+  const std::string input = scratch / "input.tsv";
+  write_file(input, tsv);
+  TsvPairSource source(input, options.max_line_bytes);
+  return CorpusBuilder(std::move(options)).build(source);
+}
+
+// Runs `fn`, expects an s2s::Error whose message contains every one of `parts`.
+inline void expect_error(const std::function<void()>& fn, const std::vector<std::string>& parts) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    if (std::getenv("S2S_SHOW_ERRORS")) std::printf("error message: %s\n", message.c_str());
+    for (const auto& part : parts) EXPECT_NE(message.find(part), std::string::npos) << "message: " << message
+                                                                                   << "\nmissing: " << part;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << "error messages are one line: " << message;
+    return;
+  }
+  ADD_FAILURE() << "expected an s2s::Error";
+}
+
+// Runs a Python script with the oracle interpreter (h5py, numpy); returns its stdout.
+inline std::string run_python(const std::string& script, const std::string& scratch_dir) {
+  const std::string path = scratch_dir + "/oracle.py";
+  write_file(path, script);
+  const std::string command = std::string(S2S_PYTHON) + " " + path + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return "popen failed";
+  std::string out;
+  char buffer[4096];
+  size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+  const int status = ::pclose(pipe);
+  if (status != 0) out = "python failed (" + std::to_string(status) + "): " + out;
+  return out;
+}
+
+inline bool exists(const std::string& path) { return std::filesystem::exists(path); }
+
+// Entries of `dir` (names only), sorted.
+inline std::vector<std::string> list_dir(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace s2s::test

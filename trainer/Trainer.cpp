@@ -1,0 +1,296 @@
+#include "trainer/Trainer.h"
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+
+#include "core/Check.h"
+#include "core/Log.h"
+#include "trainer/BatchTensors.h"
+#include "trainer/ConfigWriter.h"
+#include "trainer/ParameterChecksum.h"
+
+namespace s2s {
+namespace {
+
+const Log log("train");
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o,
+                                                        const std::vector<torch::Tensor>& params) {
+  if (o.optimizer == "adamw") {
+    return std::make_unique<torch::optim::AdamW>(
+        params, torch::optim::AdamWOptions(o.lr)
+                    .betas({o.beta1, o.beta2})
+                    .eps(o.adam_eps)
+                    .weight_decay(o.weight_decay));
+  }
+  return std::make_unique<torch::optim::Adam>(
+      params, torch::optim::AdamOptions(o.lr)
+                  .betas({o.beta1, o.beta2})
+                  .eps(o.adam_eps)
+                  .weight_decay(o.weight_decay));
+}
+
+void set_lr(torch::optim::Optimizer& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+}
+
+}  // namespace
+
+Trainer::Trainer(const Config& config, Runtime& runtime, Communicator& comm)
+    : config_(config),
+      runtime_(runtime),
+      comm_(comm),
+      device_(runtime.device()),
+      criterion_(config.model.label_smoothing),
+      schedule_(config.train) {
+  const int rank = runtime_.rank(), world = runtime_.world_size();
+  const auto seed = static_cast<uint64_t>(config_.run.seed);
+
+  // The run directory: rank 0 owns it; the resolved config is the run's record of itself.
+  if (rank == 0) {
+    std::filesystem::create_directories(config_.run.dir);
+    const std::string config_path = config_.run.dir + "/config.yaml";
+    std::ofstream(config_path) << ConfigWriter::to_yaml(config_);
+    metrics_ = std::make_unique<MetricsLog>(config_.run.dir + "/metrics.jsonl");
+  }
+
+  // Data: each rank reads its own part; every rank gets the same number of batches.
+  train_data_ = std::make_unique<CorpusReader>(config_.data, "train", rank, world, seed);
+  valid_data_ = std::make_unique<CorpusReader>(config_.data, "valid", rank, world, seed);
+  const auto& stats = train_data_->stats();
+  log.info("corpus {}: {} training pairs ({} dropped as too long), {} batches per epoch per rank",
+           config_.data.dir, stats.split_examples, stats.dropped_too_long,
+           train_data_->batches_in_epoch());
+
+  // Model: the same seed on every rank, and rank 0's parameters broadcast anyway, so a
+  // difference in initialisation (other LibTorch build, other device) cannot split ranks.
+  torch::manual_seed(config_.run.seed);
+  model_ = Seq2Seq(config_.model, train_data_->source_vocab().size(),
+                   train_data_->target_vocab().size());
+  model_->to(device_);
+  parameters_ = model_->parameters();
+  broadcast_parameters(parameters_, comm_);
+  // Dropout differs per rank (as it would across the batches of one large batch).
+  torch::manual_seed(config_.run.seed + 1000003ULL * static_cast<uint64_t>(rank + 1));
+  int64_t count = 0;
+  for (const auto& p : parameters_) count += p.numel();
+  log.info("model: {} parameters ({} {}), on {}", count, config_.model.cell,
+           config_.model.readout, device_.str());
+
+  optimizer_ = make_optimizer(config_.train, parameters_);
+  GradientSyncOptions sync_options;
+  sync_options.bucket_mb = config_.train.bucket_mb;
+  sync_ = std::make_unique<GradientSync>(parameters_, comm_, sync_options);
+  log.info("gradient sync: {} buckets of <= {} MB over {} ({}), {}", sync_->buckets().size(),
+           config_.train.bucket_mb, comm_.backend(), runtime_.describe(),
+           sync_->overlaps() ? "overlapping backward" : "after backward");
+}
+
+Trainer::~Trainer() = default;
+
+TrainResult Trainer::run() {
+  const TrainOptions& t = config_.train;
+  start_ = Clock::now();
+  TrainingProgress progress(runtime_.world_size());
+  TrainResult result;
+  result.last_valid_loss = std::numeric_limits<double>::quiet_NaN();
+
+  for (int64_t step = 1;; ++step) {
+    if (auto reason = budget_spent(step)) {
+      result.stop_reason = *reason;
+      break;
+    }
+    const UpdateStats u = update(step);
+    progress.add(u);
+    result.steps = step;
+
+    if (step % t.log_every == 0) {
+      const double eta = eta_seconds(step, progress.seconds() / progress.updates());
+      log.info("{}", progress.line(step, train_data_->epoch(), eta));
+      if (metrics_) metrics_->write(progress.record(step, train_data_->epoch()));
+      progress.reset();
+    }
+    if (t.checksum_every > 0 && step % t.checksum_every == 0)
+      check_parameters_consistent(parameters_, comm_, step);
+    if (t.validate_every > 0 && step % t.validate_every == 0) {
+      result.last_valid_loss = validate(step);
+      schedule_.observe_validation(result.last_valid_loss);
+      early_stop_.observe(result.last_valid_loss);
+      if (t.early_stop_patience > 0 && early_stop_.stalls() >= t.early_stop_patience) {
+        log.info("early stop: validation loss has not improved on {:.4f} for {} validations",
+                 early_stop_.best(), early_stop_.stalls());
+        result.stop_reason = "early_stop";
+        break;
+      }
+    }
+  }
+  if (t.validate_every == 0 || result.steps % t.validate_every != 0)
+    result.last_valid_loss = validate(result.steps);
+  result.epoch = train_data_->epoch();
+  log.info("done after {} updates ({}), {:.1f} min; validation loss {:.4f}", result.steps,
+           result.stop_reason, seconds_since(start_) / 60.0, result.last_valid_loss);
+  return result;
+}
+
+UpdateStats Trainer::update(int64_t step) {
+  const TrainOptions& t = config_.train;
+  UpdateStats u;
+  const auto start = Clock::now();
+  model_->train();
+
+  // Sums over this rank's micro-batches; reduced across ranks in one all-reduce below.
+  double loss_sum = 0, nll_sum = 0;
+  int64_t tokens = 0;
+  for (int micro = 0; micro < t.accumulate; ++micro) {
+    auto t0 = Clock::now();
+    const BatchTensors batch = BatchTensors::from(next_batch(), device_);
+    u.data_seconds += seconds_since(t0);
+
+    t0 = Clock::now();
+    const Seq2SeqOutput out = model_->forward(batch.src, batch.src_lengths, batch.tgt_in);
+    const LossOutput loss = criterion_(out.logits, batch.tgt_out);
+    // A filler batch only keeps this rank in step with the others: it runs backward (so
+    // every gradient bucket is produced and all-reduced) with zero weight.
+    const double weight = batch.filler ? 0.0 : 1.0;
+    sync_->set_sync_enabled(micro == t.accumulate - 1);
+    (loss.loss_sum * weight).backward();
+    if (!batch.filler) {
+      loss_sum += loss.loss_sum.item<double>();
+      nll_sum += loss.nll_sum.item<double>();
+      tokens += loss.tokens;
+    }
+    u.compute_seconds += seconds_since(t0);
+  }
+
+  auto t0 = Clock::now();
+  const GradientSyncStats sync = sync_->finish();  // gradients are now summed over all ranks
+  u.compute_seconds += seconds_since(t0) - sync.wait_s;  // packing and copying back
+  t0 = Clock::now();
+  // One all-reduce for the three sums (on the communicator's device: NCCL wants CUDA).
+  auto totals = torch::tensor({loss_sum, nll_sum, static_cast<double>(tokens)}, torch::kFloat64)
+                    .to(comm_.device());
+  comm_.all_reduce_sum(totals);
+  totals = totals.cpu();
+  u.comm_seconds = sync.wait_s + seconds_since(t0);
+  u.loss_sum = totals[0].item<double>();
+  u.nll_sum = totals[1].item<double>();
+  u.tokens = static_cast<int64_t>(totals[2].item<double>());
+
+  // Normalise by the global token count: N ranks with batches b_1..b_N take exactly the
+  // step that one rank would take on their union.
+  t0 = Clock::now();
+  {
+    torch::NoGradGuard no_grad;
+    const double scale = 1.0 / static_cast<double>(std::max<int64_t>(u.tokens, 1));
+    for (auto& p : parameters_)
+      if (p.grad().defined()) p.grad().mul_(scale);
+  }
+  const double max_norm = t.clip_norm > 0 ? t.clip_norm : std::numeric_limits<double>::infinity();
+  u.grad_norm = torch::nn::utils::clip_grad_norm_(parameters_, max_norm);
+  u.lr = schedule_.at(step);
+  // Gradients are identical on every rank after the all-reduce, so every rank makes the
+  // same decision here without talking.
+  if (!std::isfinite(u.grad_norm)) {
+    u.skipped = true;
+    ++nonfinite_in_row_;
+    log.warn("step {}: non-finite gradient norm, update skipped ({} in a row)", step,
+             nonfinite_in_row_);
+    S2S_CHECK(nonfinite_in_row_ < t.max_nonfinite_in_row,
+              "step {}: {} updates in a row had non-finite gradients; lower train.lr or check "
+              "the data (train.max_nonfinite_in_row={})",
+              step, nonfinite_in_row_, t.max_nonfinite_in_row);
+  } else {
+    nonfinite_in_row_ = 0;
+    set_lr(*optimizer_, u.lr);
+    optimizer_->step();
+  }
+  optimizer_->zero_grad();
+  u.compute_seconds += seconds_since(t0);
+  u.total_seconds = seconds_since(start);
+  return u;
+}
+
+double Trainer::validate(int64_t step) {
+  torch::NoGradGuard no_grad;
+  model_->eval();
+  double nll = 0;
+  int64_t tokens = 0;
+  // One pass over this rank's part of the validation split (next() ends the epoch).
+  while (auto batch = valid_data_->next()) {
+    if (batch->filler) continue;
+    const BatchTensors b = BatchTensors::from(*batch, device_);
+    const LossOutput loss =
+        LabelSmoothedLoss(0.0)(model_->forward(b.src, b.src_lengths, b.tgt_in).logits, b.tgt_out);
+    nll += loss.nll_sum.item<double>();
+    tokens += loss.tokens;
+  }
+  auto totals =
+      torch::tensor({nll, static_cast<double>(tokens)}, torch::kFloat64).to(comm_.device());
+  comm_.all_reduce_sum(totals);
+  totals = totals.cpu();
+  const double global_tokens = std::max(totals[1].item<double>(), 1.0);
+  const double loss = totals[0].item<double>() / global_tokens;
+  log.info("validation: loss {:.4f} | ppl {:.2f} | {} tokens", loss, std::exp(std::min(loss, 50.0)),
+           static_cast<int64_t>(global_tokens));
+  if (metrics_)
+    metrics_->write({{"kind", "valid"},
+                     {"step", step},
+                     {"loss", loss},
+                     {"ppl", std::exp(std::min(loss, 50.0))},
+                     {"tokens", static_cast<int64_t>(global_tokens)}});
+  return loss;
+}
+
+Batch Trainer::next_batch() {
+  if (auto batch = train_data_->next()) return std::move(*batch);
+  log.info("epoch {} done", train_data_->epoch() - 1);
+  auto batch = train_data_->next();  // the first batch of the next epoch
+  S2S_CHECK(batch.has_value(), "corpus {} yields no training batches; check data.max_tokens "
+            "and the length limits", config_.data.dir);
+  return std::move(*batch);
+}
+
+std::optional<std::string> Trainer::budget_spent(int64_t step) const {
+  const TrainOptions& t = config_.train;
+  if (t.max_steps > 0 && step > t.max_steps) return "max_steps";
+  if (t.max_epochs > 0 && epochs_finished() >= t.max_epochs) return "max_epochs";
+  if (t.max_minutes > 0) {
+    // Clocks differ across ranks: rank 0's verdict, broadcast, is the one that counts.
+    const bool over = runtime_.rank() == 0 && seconds_since(start_) / 60.0 >= t.max_minutes;
+    if (comm_.all_reduce_sum(static_cast<int64_t>(over)) > 0) return "max_minutes";
+  }
+  return std::nullopt;
+}
+
+int64_t Trainer::epochs_finished() const {
+  // The reader moves to the next epoch only when asked for a batch past the end, so an epoch
+  // whose last batch has been used counts as finished already.
+  const ReaderCursor c = train_data_->cursor();
+  return c.epoch - 1 + (c.position >= train_data_->batches_in_epoch() ? 1 : 0);
+}
+
+double Trainer::eta_seconds(int64_t step, double seconds_per_step) const {
+  const TrainOptions& t = config_.train;
+  double eta = -1;
+  if (t.max_steps > 0) eta = static_cast<double>(t.max_steps - step) * seconds_per_step;
+  if (t.max_minutes > 0) {
+    const double left = t.max_minutes * 60.0 - seconds_since(start_);
+    eta = eta < 0 ? left : std::min(eta, left);
+  }
+  if (t.max_epochs > 0 && train_data_->batches_in_epoch() > 0) {
+    const double batches_left =
+        static_cast<double>(t.max_epochs - train_data_->epoch() + 1) * train_data_->batches_in_epoch() -
+        static_cast<double>(train_data_->cursor().position);
+    const double by_epochs = batches_left / t.accumulate * seconds_per_step;
+    eta = eta < 0 ? by_epochs : std::min(eta, by_epochs);
+  }
+  return eta;
+}
+
+}  // namespace s2s
