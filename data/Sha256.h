@@ -1,10 +1,9 @@
 #pragma once
-// SHA-256, for the shard checksums of the manifest and the vocabulary hash. SHA-256 rather
-// than a CRC so that a user can check a corpus with nothing but `sha256sum` or Python's
-// hashlib.
-#include <array>
+// SHA-256, for the shard checksums of the manifest, the vocabulary hash and checkpoints.
+// SHA-256 rather than a CRC so that a user can check a corpus with nothing but `sha256sum`
+// or Python's hashlib. The digest itself is OpenSSL's (libcrypto), not ours.
 #include <cstddef>
-#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -13,6 +12,9 @@ namespace s2s {
 class Sha256 {
  public:
   Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
   void update(const void* data, size_t size);
   void update(std::string_view text) { update(text.data(), text.size()); }
   // Lower-case hex of the digest. Finishes the hash: call once.
@@ -23,12 +25,8 @@ class Sha256 {
   static std::string of_text(std::string_view text);
 
  private:
-  void compress(const uint8_t* block);
-
-  std::array<uint32_t, 8> state_;
-  std::array<uint8_t, 64> buffer_{};
-  size_t buffered_ = 0;
-  uint64_t total_bytes_ = 0;
+  struct Context;                    // OpenSSL's EVP_MD_CTX, kept out of this header
+  std::unique_ptr<Context> context_;
 };
 
 }  // namespace s2s

@@ -33,6 +33,7 @@ APT_PACKAGES=(
   python3 python3-venv python3-pip
   libopenmpi-dev openmpi-bin          # MPI: rank placement and the CPU all-reduce
   libhdf5-dev hdf5-tools              # sharded corpora and checkpoints (h5dump to look inside)
+  libssl-dev                          # SHA-256 checksums (OpenSSL's libcrypto)
   libyaml-cpp-dev                     # config files
   libgtest-dev libgmock-dev           # tests
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev

@@ -9,6 +9,7 @@
 #include "trainer/BatchTensors.h"
 #include "trainer/ConfigWriter.h"
 #include "trainer/ParameterChecksum.h"
+#include "trainer/TrainStep.h"
 
 namespace s2s {
 namespace {
@@ -20,35 +21,13 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o,
-                                                        const std::vector<torch::Tensor>& params) {
-  if (o.optimizer == "adamw") {
-    return std::make_unique<torch::optim::AdamW>(
-        params, torch::optim::AdamWOptions(o.lr)
-                    .betas({o.beta1, o.beta2})
-                    .eps(o.adam_eps)
-                    .weight_decay(o.weight_decay));
-  }
-  return std::make_unique<torch::optim::Adam>(
-      params, torch::optim::AdamOptions(o.lr)
-                  .betas({o.beta1, o.beta2})
-                  .eps(o.adam_eps)
-                  .weight_decay(o.weight_decay));
-}
-
-void set_lr(torch::optim::Optimizer& optimizer, double lr) {
-  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
-}
-
 }  // namespace
 
 Trainer::Trainer(const Config& config, Runtime& runtime, Communicator& comm)
     : config_(config),
       runtime_(runtime),
       comm_(comm),
-      device_(runtime.device()),
-      criterion_(config.model.label_smoothing),
-      schedule_(config.train) {
+      device_(runtime.device()) {
   const int rank = runtime_.rank(), world = runtime_.world_size();
   const auto seed = static_cast<uint64_t>(config_.run.seed);
 
@@ -83,13 +62,10 @@ Trainer::Trainer(const Config& config, Runtime& runtime, Communicator& comm)
   log.info("model: {} parameters ({} {}), on {}", count, config_.model.cell,
            config_.model.readout, device_.str());
 
-  optimizer_ = make_optimizer(config_.train, parameters_);
-  GradientSyncOptions sync_options;
-  sync_options.bucket_mb = config_.train.bucket_mb;
-  sync_ = std::make_unique<GradientSync>(parameters_, comm_, sync_options);
-  log.info("gradient sync: {} buckets of <= {} MB over {} ({}), {}", sync_->buckets().size(),
-           config_.train.bucket_mb, comm_.backend(), runtime_.describe(),
-           sync_->overlaps() ? "overlapping backward" : "after backward");
+  step_ = std::make_unique<TrainStep>(model_, config_.model.label_smoothing, config_.train, comm_);
+  log.info("gradient sync: {} buckets of <= {} MB over {}, {}", step_->sync().buckets().size(),
+           config_.train.bucket_mb, comm_.backend(),
+           step_->sync().overlaps() ? "overlapping backward" : "after backward");
 }
 
 Trainer::~Trainer() = default;
@@ -120,7 +96,7 @@ TrainResult Trainer::run() {
       check_parameters_consistent(parameters_, comm_, step);
     if (t.validate_every > 0 && step % t.validate_every == 0) {
       result.last_valid_loss = validate(step);
-      schedule_.observe_validation(result.last_valid_loss);
+      step_->schedule().observe_validation(result.last_valid_loss);
       early_stop_.observe(result.last_valid_loss);
       if (t.early_stop_patience > 0 && early_stop_.stalls() >= t.early_stop_patience) {
         log.info("early stop: validation loss has not improved on {:.4f} for {} validations",
@@ -139,79 +115,13 @@ TrainResult Trainer::run() {
 }
 
 UpdateStats Trainer::update(int64_t step) {
-  const TrainOptions& t = config_.train;
-  UpdateStats u;
   const auto start = Clock::now();
-  model_->train();
-
-  // Sums over this rank's micro-batches; reduced across ranks in one all-reduce below.
-  double loss_sum = 0, nll_sum = 0;
-  int64_t tokens = 0;
-  for (int micro = 0; micro < t.accumulate; ++micro) {
-    auto t0 = Clock::now();
-    const BatchTensors batch = BatchTensors::from(next_batch(), device_);
-    u.data_seconds += seconds_since(t0);
-
-    t0 = Clock::now();
-    const Seq2SeqOutput out = model_->forward(batch.src, batch.src_lengths, batch.tgt_in);
-    const LossOutput loss = criterion_(out.logits, batch.tgt_out);
-    // A filler batch only keeps this rank in step with the others: it runs backward (so
-    // every gradient bucket is produced and all-reduced) with zero weight.
-    const double weight = batch.filler ? 0.0 : 1.0;
-    sync_->set_sync_enabled(micro == t.accumulate - 1);
-    (loss.loss_sum * weight).backward();
-    if (!batch.filler) {
-      loss_sum += loss.loss_sum.item<double>();
-      nll_sum += loss.nll_sum.item<double>();
-      tokens += loss.tokens;
-    }
-    u.compute_seconds += seconds_since(t0);
-  }
-
-  auto t0 = Clock::now();
-  const GradientSyncStats sync = sync_->finish();  // gradients are now summed over all ranks
-  u.compute_seconds += seconds_since(t0) - sync.wait_s;  // packing and copying back
-  t0 = Clock::now();
-  // One all-reduce for the three sums (on the communicator's device: NCCL wants CUDA).
-  auto totals = torch::tensor({loss_sum, nll_sum, static_cast<double>(tokens)}, torch::kFloat64)
-                    .to(comm_.device());
-  comm_.all_reduce_sum(totals);
-  totals = totals.cpu();
-  u.comm_seconds = sync.wait_s + seconds_since(t0);
-  u.loss_sum = totals[0].item<double>();
-  u.nll_sum = totals[1].item<double>();
-  u.tokens = static_cast<int64_t>(totals[2].item<double>());
-
-  // Normalise by the global token count: N ranks with batches b_1..b_N take exactly the
-  // step that one rank would take on their union.
-  t0 = Clock::now();
-  {
-    torch::NoGradGuard no_grad;
-    const double scale = 1.0 / static_cast<double>(std::max<int64_t>(u.tokens, 1));
-    for (auto& p : parameters_)
-      if (p.grad().defined()) p.grad().mul_(scale);
-  }
-  const double max_norm = t.clip_norm > 0 ? t.clip_norm : std::numeric_limits<double>::infinity();
-  u.grad_norm = torch::nn::utils::clip_grad_norm_(parameters_, max_norm);
-  u.lr = schedule_.at(step);
-  // Gradients are identical on every rank after the all-reduce, so every rank makes the
-  // same decision here without talking.
-  if (!std::isfinite(u.grad_norm)) {
-    u.skipped = true;
-    ++nonfinite_in_row_;
-    log.warn("step {}: non-finite gradient norm, update skipped ({} in a row)", step,
-             nonfinite_in_row_);
-    S2S_CHECK(nonfinite_in_row_ < t.max_nonfinite_in_row,
-              "step {}: {} updates in a row had non-finite gradients; lower train.lr or check "
-              "the data (train.max_nonfinite_in_row={})",
-              step, nonfinite_in_row_, t.max_nonfinite_in_row);
-  } else {
-    nonfinite_in_row_ = 0;
-    set_lr(*optimizer_, u.lr);
-    optimizer_->step();
-  }
-  optimizer_->zero_grad();
-  u.compute_seconds += seconds_since(t0);
+  std::vector<BatchTensors> micro_batches;
+  for (int micro = 0; micro < config_.train.accumulate; ++micro)
+    micro_batches.push_back(BatchTensors::from(next_batch(), device_));
+  const double data_seconds = seconds_since(start);
+  UpdateStats u = step_->apply(micro_batches, step);
+  u.data_seconds = data_seconds;
   u.total_seconds = seconds_since(start);
   return u;
 }

@@ -1,9 +1,10 @@
 #pragma once
-// The training loop, readable top to bottom: one update = `accumulate` micro-batches of
-// forward and backward on this rank, gradients summed across ranks during backward
-// (GradientSync), divided by the global number of target tokens, clipped, applied.
-// Every rank runs the same number of updates; decisions that must agree (stop, skip a
-// non-finite update) are made from numbers every rank holds after the same all-reduce.
+// The training loop, readable top to bottom: batches from this rank's CorpusReader, one
+// update = `accumulate` micro-batches handed to TrainStep (forward, backward, gradients
+// summed over ranks, divided by the global target-token count, clipped, applied); progress
+// lines, metrics, validation, budgets and early stopping around it. Every rank runs the
+// same number of updates; decisions that must agree (stop, skip a non-finite update) are
+// made from numbers every rank holds after the same all-reduce.
 #include <torch/torch.h>
 
 #include <chrono>
@@ -13,15 +14,13 @@
 #include <string>
 
 #include "data/CorpusReader.h"
-#include "model/LabelSmoothedLoss.h"
 #include "model/Seq2Seq.h"
 #include "trainer/Communicator.h"
 #include "trainer/Config.h"
-#include "trainer/GradientSync.h"
 #include "trainer/ImprovementTracker.h"
-#include "trainer/LearningRateSchedule.h"
 #include "trainer/MetricsLog.h"
 #include "trainer/Runtime.h"
+#include "trainer/TrainStep.h"
 #include "trainer/TrainingProgress.h"
 
 namespace s2s {
@@ -58,14 +57,10 @@ class Trainer {
   std::unique_ptr<CorpusReader> train_data_;
   std::unique_ptr<CorpusReader> valid_data_;
   Seq2Seq model_{nullptr};
-  LabelSmoothedLoss criterion_;
   std::vector<torch::Tensor> parameters_;
-  std::unique_ptr<torch::optim::Optimizer> optimizer_;
-  std::unique_ptr<GradientSync> sync_;
-  LearningRateSchedule schedule_;
+  std::unique_ptr<TrainStep> step_;
   ImprovementTracker early_stop_;
   std::unique_ptr<MetricsLog> metrics_;  // rank 0 only
-  int nonfinite_in_row_ = 0;
   std::chrono::steady_clock::time_point start_;
 };
 

@@ -1,0 +1,120 @@
+#include "trainer/TrainStep.h"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "core/Check.h"
+#include "core/Log.h"
+
+namespace s2s {
+namespace {
+
+const Log log("train");
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o,
+                                                        const std::vector<torch::Tensor>& params) {
+  if (o.optimizer == "adamw") {
+    return std::make_unique<torch::optim::AdamW>(
+        params, torch::optim::AdamWOptions(o.lr)
+                    .betas({o.beta1, o.beta2})
+                    .eps(o.adam_eps)
+                    .weight_decay(o.weight_decay));
+  }
+  return std::make_unique<torch::optim::Adam>(
+      params, torch::optim::AdamOptions(o.lr)
+                  .betas({o.beta1, o.beta2})
+                  .eps(o.adam_eps)
+                  .weight_decay(o.weight_decay));
+}
+
+}  // namespace
+
+TrainStep::TrainStep(Seq2Seq model, double label_smoothing, const TrainOptions& options,
+                     Communicator& comm)
+    : model_(std::move(model)),
+      criterion_(label_smoothing),
+      options_(options),
+      comm_(comm),
+      parameters_(model_->parameters()),
+      optimizer_(make_optimizer(options, parameters_)),
+      schedule_(options) {
+  GradientSyncOptions sync_options;
+  sync_options.bucket_mb = options.bucket_mb;
+  sync_ = std::make_unique<GradientSync>(parameters_, comm_, sync_options);
+}
+
+TrainStep::~TrainStep() = default;
+
+UpdateStats TrainStep::apply(const std::vector<BatchTensors>& micro_batches, int64_t step) {
+  S2S_ASSERT(!micro_batches.empty());
+  UpdateStats u;
+  model_->train();
+
+  // This rank's sums over its micro-batches, as tensors (no device sync per micro-batch).
+  auto sums = torch::zeros({3}, torch::TensorOptions().dtype(torch::kFloat64).device(comm_.device()));
+  auto t0 = Clock::now();
+  for (size_t micro = 0; micro < micro_batches.size(); ++micro) {
+    const BatchTensors& batch = micro_batches[micro];
+    const Seq2SeqOutput out = model_->forward(batch.src, batch.src_lengths, batch.tgt_in);
+    const LossOutput loss = criterion_(out.logits, batch.tgt_out);
+    // A filler batch only keeps this rank in step with the others: it runs backward (so
+    // every gradient bucket is produced and all-reduced) with zero weight.
+    const double weight = batch.filler ? 0.0 : 1.0;
+    sync_->set_sync_enabled(micro + 1 == micro_batches.size());
+    (loss.loss_sum * weight).backward();
+    sums[0] += loss.loss_sum.detach().to(torch::kFloat64) * weight;
+    sums[1] += loss.nll_sum.to(torch::kFloat64) * weight;
+    sums[2] += static_cast<double>(loss.tokens) * weight;
+  }
+  u.compute_seconds = seconds_since(t0);
+
+  t0 = Clock::now();
+  const GradientSyncStats sync = sync_->finish();  // param.grad() now holds the sum over ranks
+  u.compute_seconds += seconds_since(t0) - sync.wait_s;  // packing and copying back
+  t0 = Clock::now();
+  comm_.all_reduce_sum(sums);  // one all-reduce for the three sums
+  const auto totals = sums.cpu();
+  u.comm_seconds = sync.wait_s + seconds_since(t0);
+  u.loss_sum = totals[0].item<double>();
+  u.nll_sum = totals[1].item<double>();
+  u.tokens = static_cast<int64_t>(std::llround(totals[2].item<double>()));
+
+  t0 = Clock::now();
+  {
+    torch::NoGradGuard no_grad;
+    const double scale = 1.0 / static_cast<double>(std::max<int64_t>(u.tokens, 1));
+    for (auto& p : parameters_)
+      if (p.grad().defined()) p.grad().mul_(scale);
+  }
+  const double max_norm =
+      options_.clip_norm > 0 ? options_.clip_norm : std::numeric_limits<double>::infinity();
+  u.grad_norm = torch::nn::utils::clip_grad_norm_(parameters_, max_norm);
+  u.lr = schedule_.at(step);
+  // Gradients are identical on every rank after the all-reduce, so every rank makes the
+  // same decision here without talking.
+  if (!std::isfinite(u.grad_norm)) {
+    u.skipped = true;
+    ++nonfinite_in_row_;
+    log.warn("step {}: non-finite gradient norm, update skipped ({} in a row)", step,
+             nonfinite_in_row_);
+    S2S_CHECK(nonfinite_in_row_ < options_.max_nonfinite_in_row,
+              "step {}: {} updates in a row had non-finite gradients; lower train.lr or check "
+              "the data (train.max_nonfinite_in_row={})",
+              step, nonfinite_in_row_, options_.max_nonfinite_in_row);
+  } else {
+    nonfinite_in_row_ = 0;
+    for (auto& group : optimizer_->param_groups()) group.options().set_lr(u.lr);
+    optimizer_->step();
+  }
+  optimizer_->zero_grad();
+  u.compute_seconds += seconds_since(t0);
+  return u;
+}
+
+}  // namespace s2s

@@ -1,0 +1,60 @@
+#pragma once
+// One optimiser update of data-parallel training, from this rank's micro-batches:
+//
+//   for each micro-batch: forward, label-smoothed loss SUM, backward (GradientSync sums the
+//     gradients over ranks during the last backward)
+//   divide gradients by the GLOBAL number of target tokens (all ranks, all micro-batches)
+//   clip by global norm, skip if non-finite, Adam(W) step at the schedule's learning rate
+//
+// Dividing by the global token count after summing makes N ranks with batches b_1..b_N take
+// exactly the step one rank takes over their union (up to float summation order), with or
+// without accumulation. Kept apart from the Trainer (which owns data, budgets, validation
+// and logging) so that this promise can be tested on hand-made batches.
+#include <torch/torch.h>
+
+#include <memory>
+#include <vector>
+
+#include "model/LabelSmoothedLoss.h"
+#include "model/Seq2Seq.h"
+#include "trainer/BatchTensors.h"
+#include "trainer/Communicator.h"
+#include "trainer/GradientSync.h"
+#include "trainer/LearningRateSchedule.h"
+#include "trainer/TrainOptions.h"
+#include "trainer/TrainingProgress.h"
+
+namespace s2s {
+
+class TrainStep {
+ public:
+  // `model` must already be on comm's device and identical on every rank (broadcast).
+  // Collective: sets up GradientSync over `comm`.
+  TrainStep(Seq2Seq model, double label_smoothing, const TrainOptions& options,
+            Communicator& comm);
+  ~TrainStep();
+
+  // Applies update number `step` (1-based) from this rank's micro-batches; every rank must
+  // pass the same number of micro-batches. Fills everything of UpdateStats except
+  // data_seconds and total_seconds (the caller's). Throws after max_nonfinite_in_row
+  // non-finite updates in a row.
+  UpdateStats apply(const std::vector<BatchTensors>& micro_batches, int64_t step);
+
+  torch::optim::Optimizer& optimizer() { return *optimizer_; }
+  LearningRateSchedule& schedule() { return schedule_; }
+  const GradientSync& sync() const { return *sync_; }
+  int nonfinite_in_row() const { return nonfinite_in_row_; }
+
+ private:
+  Seq2Seq model_;
+  LabelSmoothedLoss criterion_;
+  TrainOptions options_;
+  Communicator& comm_;
+  std::vector<torch::Tensor> parameters_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::unique_ptr<GradientSync> sync_;
+  LearningRateSchedule schedule_;
+  int nonfinite_in_row_ = 0;
+};
+
+}  // namespace s2s
