@@ -43,6 +43,6 @@ inline CommandResult run_command(const std::string& command) {
 }
 
 // Path of the `s2s` binary of this build.
-inline std::string s2s_binary() { return std::string(S2S_BINARY_DIR) + "/s2s"; }
+inline std::string s2s_binary() { return S2S_BINARY_DIR "/s2s"; }
 
 }  // namespace s2s::test
