@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The cost of distribution (issue 4's benchmark). The two cores of these machines share
+# their vector units, so a raw 2-rank speed-up says little about the trainer. Instead:
+#
+#   A. 2 ranks of data-parallel training (mpirun -np 2 s2s train), and
+#   B. 2 independent 1-rank trainings run at the same time, with the same per-rank batch
+#      and threads (what perfect scaling would give on this hardware),
+#
+# and report A's tokens/s as a share of B's combined tokens/s (goal: >= 95%).
+#
+#   bash bench/distribution_cost.sh [steps]      (after launch/setup.sh)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+S2S=build/s2s
+PY="${S2S_VENV:-$HOME/.cache/s2s/venv}/bin/python"
+STEPS="${1:-300}"
+OUT=build/bench-distribution
+[ "$(id -u)" = 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+rm -rf "$OUT" && mkdir -p "$OUT"
+"$S2S" prep --sample "$OUT/corpus" --no-progress 2>/dev/null
+common=(--config configs/smoke.yaml data.dir="$OUT/corpus" train.max_steps="$STEPS"
+        train.validate_every=0 train.log_every=50 run.threads=1 run.log_level=warn)
+
+# A: data-parallel, 2 ranks. Each rank's batch is max_tokens, as in B.
+mpirun -np 2 --bind-to core "$S2S" train "${common[@]}" run.dir="$OUT/dp"
+# B: two independent single-rank trainings at once, each pinned to its own core.
+taskset -c 0 "$S2S" train "${common[@]}" run.dir="$OUT/solo0" run.seed=1 &
+taskset -c 1 "$S2S" train "${common[@]}" run.dir="$OUT/solo1" run.seed=2 &
+wait
+
+"$PY" - "$OUT" <<'PY'
+import json, sys, statistics
+out = sys.argv[1]
+def rate(run):  # tokens/s over the records after the first (start-up excluded)
+    recs = [json.loads(l) for l in open(f"{out}/{run}/metrics.jsonl") if '"kind":"train"' in l]
+    recs = recs[1:] or recs
+    return sum(r["tokens"] for r in recs) / sum(r["seconds"] for r in recs), recs
+dp, recs = rate("dp")
+solo = rate("solo0")[0] + rate("solo1")[0]
+comm = statistics.mean(r["comm_share"] for r in recs)
+print("| run | tokens/s |")
+print("|---|---:|")
+print(f"| A: 2 ranks data-parallel | {dp:,.0f} |")
+print(f"| B: 2 independent 1-rank runs, combined | {solo:,.0f} |")
+print(f"| A / B | {100 * dp / solo:.1f}% |")
+print(f"\nshare of A's step time waiting for communication: {100 * comm:.1f}%")
+PY
