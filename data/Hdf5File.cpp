@@ -2,12 +2,76 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <vector>
 
 #include "core/Check.h"
 
 namespace s2s {
+namespace {
+
+// On-disk types are fixed little-endian (the documented format); memory types are native.
+hid_t file_type_of(Hdf5Element element) {
+  switch (element) {
+    case Hdf5Element::kFloat32: return H5T_IEEE_F32LE;
+    case Hdf5Element::kFloat64: return H5T_IEEE_F64LE;
+    case Hdf5Element::kUInt8: return H5T_STD_U8LE;
+    case Hdf5Element::kInt8: return H5T_STD_I8LE;
+    case Hdf5Element::kInt16: return H5T_STD_I16LE;
+    case Hdf5Element::kInt32: return H5T_STD_I32LE;
+    case Hdf5Element::kInt64: return H5T_STD_I64LE;
+  }
+  S2S_ASSERT(false);
+}
+
+hid_t memory_type_of(Hdf5Element element) {
+  switch (element) {
+    case Hdf5Element::kFloat32: return H5T_NATIVE_FLOAT;
+    case Hdf5Element::kFloat64: return H5T_NATIVE_DOUBLE;
+    case Hdf5Element::kUInt8: return H5T_NATIVE_UINT8;
+    case Hdf5Element::kInt8: return H5T_NATIVE_INT8;
+    case Hdf5Element::kInt16: return H5T_NATIVE_INT16;
+    case Hdf5Element::kInt32: return H5T_NATIVE_INT32;
+    case Hdf5Element::kInt64: return H5T_NATIVE_INT64;
+  }
+  S2S_ASSERT(false);
+}
+
+herr_t collect_dataset(hid_t group, const char* name, const H5L_info_t* info, void* data) {
+  if (info->type != H5L_TYPE_HARD) return 0;
+  const hid_t object = H5Oopen(group, name, H5P_DEFAULT);
+  if (object < 0) return -1;
+  if (H5Iget_type(object) == H5I_DATASET) static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+  H5Oclose(object);
+  return 0;
+}
+
+herr_t collect_attribute(hid_t /*location*/, const char* name, const H5A_info_t* /*info*/, void* data) {
+  static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+  return 0;
+}
+
+}  // namespace
+
+size_t hdf5_element_size(Hdf5Element element) {
+  switch (element) {
+    case Hdf5Element::kFloat32: return 4;
+    case Hdf5Element::kFloat64: return 8;
+    case Hdf5Element::kUInt8: return 1;
+    case Hdf5Element::kInt8: return 1;
+    case Hdf5Element::kInt16: return 2;
+    case Hdf5Element::kInt32: return 4;
+    case Hdf5Element::kInt64: return 8;
+  }
+  S2S_ASSERT(false);
+}
+
+int64_t Hdf5ArrayInfo::elements() const {
+  int64_t n = 1;
+  for (const int64_t d : shape) n *= d;
+  return n;
+}
 
 Hdf5File Hdf5File::create(const std::string& path) {
   hdf5::silence_library_errors();
@@ -88,6 +152,125 @@ bool Hdf5File::has_object(const std::string& name) const {
     if (slash == std::string::npos) return true;
     pos = slash + 1;
   }
+}
+
+void Hdf5File::write_array(const std::string& name, Hdf5Element element, const std::vector<int64_t>& shape,
+                           const void* data) {
+  const std::string what = "cannot write dataset /" + name + " of " + path_;
+  // Parents one by one through create_group, so that they too carry no timestamps.
+  for (size_t slash = name.find('/'); slash != std::string::npos; slash = name.find('/', slash + 1)) {
+    const std::string parent = name.substr(0, slash);
+    if (!has_object(parent)) create_group(parent);
+  }
+  std::vector<hsize_t> dims(shape.begin(), shape.end());
+  for (const int64_t d : shape) S2S_CHECK(d >= 0, "{}: negative dimension {}", what, d);
+  hdf5::Handle space(hdf5::check(shape.empty() ? H5Screate(H5S_SCALAR)
+                                                : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                                 what),
+                     &H5Sclose);
+  hdf5::Handle dcpl(hdf5::check(H5Pcreate(H5P_DATASET_CREATE), what), &H5Pclose);
+  hdf5::check(H5Pset_obj_track_times(dcpl.get(), false), what);
+  hdf5::Handle dataset(hdf5::check(H5Dcreate2(file_.get(), name.c_str(), file_type_of(element), space.get(),
+                                              H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                                   what),
+                       &H5Dclose);
+  if (Hdf5ArrayInfo{element, shape}.elements() > 0) {
+    hdf5::check(H5Dwrite(dataset.get(), memory_type_of(element), H5S_ALL, H5S_ALL, H5P_DEFAULT, data), what);
+  }
+  dataset.close(what);
+}
+
+Hdf5ArrayInfo Hdf5File::array_info(const std::string& name) const {
+  const std::string what = "cannot read the type and shape of " + path_ + ":/" + name;
+  S2S_CHECK(has_object(name), "{} has no dataset /{}", path_, name);
+  hdf5::Handle dataset(hdf5::check(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), what), &H5Dclose);
+  hdf5::Handle type(hdf5::check(H5Dget_type(dataset.get()), what), &H5Tclose);
+  const H5T_class_t type_class = H5Tget_class(type.get());
+  const size_t size = H5Tget_size(type.get());
+  Hdf5ArrayInfo info;
+  if (type_class == H5T_FLOAT && (size == 4 || size == 8)) {
+    info.element = size == 4 ? Hdf5Element::kFloat32 : Hdf5Element::kFloat64;
+  } else if (type_class == H5T_INTEGER && H5Tget_sign(type.get()) == H5T_SGN_NONE && size == 1) {
+    info.element = Hdf5Element::kUInt8;
+  } else if (type_class == H5T_INTEGER && H5Tget_sign(type.get()) == H5T_SGN_2 &&
+             (size == 1 || size == 2 || size == 4 || size == 8)) {
+    info.element = size == 1   ? Hdf5Element::kInt8
+                   : size == 2 ? Hdf5Element::kInt16
+                   : size == 4 ? Hdf5Element::kInt32
+                               : Hdf5Element::kInt64;
+  } else {
+    S2S_FAIL("{}:/{} holds elements of an unsupported type (class {}, {} bytes)", path_, name,
+             static_cast<int>(type_class), size);
+  }
+  hdf5::Handle space(hdf5::check(H5Dget_space(dataset.get()), what), &H5Sclose);
+  const int rank = hdf5::check(H5Sget_simple_extent_ndims(space.get()), what);
+  std::vector<hsize_t> dims(static_cast<size_t>(rank));
+  if (rank > 0) hdf5::check(H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr), what);
+  info.shape.assign(dims.begin(), dims.end());
+  return info;
+}
+
+void Hdf5File::read_array(const std::string& name, Hdf5Element element, void* out) const {
+  const std::string what = "cannot read " + path_ + ":/" + name + " (truncated or corrupt?)";
+  S2S_CHECK(has_object(name), "{} has no dataset /{}", path_, name);
+  hdf5::Handle dataset(hdf5::check(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), what), &H5Dclose);
+  hdf5::Handle space(hdf5::check(H5Dget_space(dataset.get()), what), &H5Sclose);
+  if (hdf5::check(H5Sget_simple_extent_npoints(space.get()), what) == 0) return;
+  hdf5::check(H5Dread(dataset.get(), memory_type_of(element), H5S_ALL, H5S_ALL, H5P_DEFAULT, out), what);
+}
+
+std::vector<std::string> Hdf5File::dataset_names() const {
+  std::vector<std::string> names;
+  hdf5::check(H5Lvisit(file_.get(), H5_INDEX_NAME, H5_ITER_INC, &collect_dataset, &names),
+              "cannot list the datasets of " + path_ + " (truncated or corrupt?)");
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+void Hdf5File::set_double_attribute(const std::string& name, double value) {
+  const std::string what = "cannot write attribute " + name + " of " + path_;
+  hdf5::Handle space(hdf5::check(H5Screate(H5S_SCALAR), what), &H5Sclose);
+  hdf5::Handle attr(hdf5::check(H5Acreate2(file_.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+                                           H5P_DEFAULT),
+                                what),
+                    &H5Aclose);
+  hdf5::check(H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, &value), what);
+}
+
+double Hdf5File::double_attribute(const std::string& name) const {
+  hdf5::Handle attr = open_attribute(name);
+  hdf5::Handle type(hdf5::check(H5Aget_type(attr.get()), "cannot read attribute " + name), &H5Tclose);
+  const H5T_class_t type_class = H5Tget_class(type.get());
+  S2S_CHECK(type_class == H5T_FLOAT || type_class == H5T_INTEGER, "attribute '{}' of {} is not a number", name,
+            path_);
+  double value = 0;
+  hdf5::check(H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &value), "cannot read attribute " + name + " of " + path_);
+  return value;
+}
+
+std::vector<std::string> Hdf5File::attribute_names() const {
+  std::vector<std::string> names;
+  hsize_t index = 0;
+  hdf5::check(H5Aiterate2(file_.get(), H5_INDEX_NAME, H5_ITER_INC, &index, &collect_attribute, &names),
+              "cannot list the attributes of " + path_ + " (truncated or corrupt?)");
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Hdf5AttributeKind Hdf5File::attribute_kind(const std::string& name) const {
+  hdf5::Handle attr = open_attribute(name);
+  hdf5::Handle type(hdf5::check(H5Aget_type(attr.get()), "cannot read attribute " + name + " of " + path_),
+                    &H5Tclose);
+  switch (H5Tget_class(type.get())) {
+    case H5T_INTEGER: return Hdf5AttributeKind::kInteger;
+    case H5T_FLOAT: return Hdf5AttributeKind::kFloat;
+    case H5T_STRING: return Hdf5AttributeKind::kString;
+    default: return Hdf5AttributeKind::kOther;
+  }
+}
+
+void Hdf5File::flush() {
+  hdf5::check(H5Fflush(file_.get(), H5F_SCOPE_GLOBAL), "cannot flush " + path_ + " (disk full?)");
 }
 
 void Hdf5File::set_attribute(const std::string& name, int64_t value) {

@@ -6,6 +6,7 @@
 
 #include "data/DataOptions.h"
 #include "model/ModelOptions.h"
+#include "trainer/CheckpointOptions.h"
 #include "trainer/RunOptions.h"
 #include "trainer/TrainOptions.h"
 
@@ -19,6 +20,7 @@ struct Config {
   DataOptions data;
   ModelOptions model;
   TrainOptions train;
+  CheckpointOptions checkpoint;
 
   // Visits each section: v(name, section_struct, one-line doc).
   template <class V>
@@ -27,6 +29,7 @@ struct Config {
     v("data", data, "the corpus written by `s2s prep` and how batches are formed from it");
     v("model", model, "shape of the Bahdanau encoder-decoder");
     v("train", train, "optimiser, learning-rate schedule, budgets, logging and validation");
+    v("checkpoint", checkpoint, "when checkpoints are written and which are kept");
   }
 };
 

@@ -7,7 +7,9 @@
 #include "core/Check.h"
 #include "core/Log.h"
 #include "trainer/BatchTensors.h"
+#include "trainer/CheckpointCodec.h"
 #include "trainer/ConfigWriter.h"
+#include "trainer/StopSignal.h"
 #include "trainer/ParameterChecksum.h"
 #include "trainer/TrainStep.h"
 
@@ -15,6 +17,7 @@ namespace s2s {
 namespace {
 
 const Log log("train");
+const Log ckpt_log("ckpt");
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) {
@@ -23,11 +26,13 @@ double seconds_since(Clock::time_point t) {
 
 }  // namespace
 
-Trainer::Trainer(const Config& config, Runtime& runtime, Communicator& comm)
+Trainer::Trainer(const Config& config, Runtime& runtime, Communicator& comm,
+                 const ResumeRequest& resume_request)
     : config_(config),
       runtime_(runtime),
       comm_(comm),
-      device_(runtime.device()) {
+      device_(runtime.device()),
+      last_valid_loss_(std::numeric_limits<double>::quiet_NaN()) {
   const int rank = runtime_.rank(), world = runtime_.world_size();
   const auto seed = static_cast<uint64_t>(config_.run.seed);
 
@@ -66,21 +71,118 @@ Trainer::Trainer(const Config& config, Runtime& runtime, Communicator& comm)
   log.info("gradient sync: {} buckets of <= {} MB over {}, {}", step_->sync().buckets().size(),
            config_.train.bucket_mb, comm_.backend(),
            step_->sync().overlaps() ? "overlapping backward" : "after backward");
+
+  checkpoints_ = std::make_unique<CheckpointStore>(config_.run.dir, config_.checkpoint);
+  resume(resume_request);
+}
+
+void Trainer::resume(const ResumeRequest& request) {
+  if (!request.enabled && request.path.empty()) return;
+  // Every rank reads the checkpoint itself (the same verified file): no broadcast of
+  // optimizer state is needed, and a damaged file fails every rank with the same message.
+  CheckpointState state;
+  if (!request.path.empty()) {
+    state = checkpoints_->read(request.path);
+  } else if (auto loaded = checkpoints_->read_latest()) {
+    state = std::move(loaded->state);
+  } else {
+    return;  // a new run
+  }
+  const auto check_vocab = [&](const char* side, const Vocab& vocab) {
+    auto it = state.vocab_hashes.find(side);
+    S2S_CHECK(it == state.vocab_hashes.end() || it->second == vocab.hash(),
+              "checkpoint {} was trained with another {} vocabulary than corpus {}: resume with "
+              "the corpus it was trained on, or start a new run (--no-resume)",
+              state.source, side, config_.data.dir);
+  };
+  check_vocab("src", train_data_->source_vocab());
+  check_vocab("tgt", train_data_->target_vocab());
+
+  const auto named = model_->named_parameters();
+  CheckpointCodec::restore_model(named, state);
+  if (request.weights_only) {
+    log.info("fine-tuning from the weights of {} (step {}): new optimizer, data from the start",
+             state.source, state.step);
+    return;
+  }
+  CheckpointCodec::restore_optimizer(step_->optimizer(), named, state);
+  step_->schedule().restore(state.double_scalar("schedule_plateau_scale"),
+                            state.double_scalar("schedule_best"),
+                            static_cast<int>(state.int_scalar("schedule_stalls")));
+  early_stop_.restore(state.double_scalar("early_stop_best"),
+                      static_cast<int>(state.int_scalar("early_stop_stalls")));
+  first_step_ = state.step + 1;
+
+  const int rank = runtime_.rank(), world = runtime_.world_size();
+  if (state.world_size() == world) {
+    const CheckpointState::Rank& mine = state.ranks.at(static_cast<size_t>(rank));
+    train_data_->restore(ReaderCursor::from_string(mine.cursor));
+    CheckpointCodec::restore_rng(mine, device_);
+    ckpt_log.info("resumed from {}: step {}, epoch {}", state.source, state.step, state.epoch);
+  } else {
+    // Another world size: the batch plan of an epoch depends on it, so the saved cursors do
+    // not apply. Start the saved epoch again, planned for this world size.
+    ReaderCursor cursor = train_data_->cursor();
+    cursor.epoch = ReaderCursor::from_string(state.ranks.at(0).cursor).epoch;
+    cursor.position = 0;
+    train_data_->restore(cursor);
+    log.warn("resumed from {} (step {}) written by {} ranks on {} ranks: re-derived the data "
+             "cursors (epoch {} restarts from its first batch, planned for {} ranks; per-rank "
+             "batches of data.max_tokens={} tokens) and the dropout seeds",
+             state.source, state.step, state.world_size(), world, cursor.epoch, world,
+             config_.data.max_tokens);
+  }
+}
+
+void Trainer::save_checkpoint(int64_t step, const std::string& why) {
+  // Every rank contributes its cursor and RNG state; rank 0 writes the file.
+  const auto mine = CheckpointCodec::pack_rank(
+      CheckpointCodec::capture_rank(train_data_->cursor().to_string(), device_));
+  const std::vector<std::string> all = comm_.all_gather(mine);
+  last_checkpoint_ = Clock::now();
+  if (runtime_.rank() != 0) return;
+
+  CheckpointState state;
+  state.step = step;
+  state.epoch = train_data_->epoch();
+  state.config_yaml = ConfigWriter::to_yaml(config_);
+  state.vocab_hashes = {{"src", train_data_->source_vocab().hash()},
+                        {"tgt", train_data_->target_vocab().hash()}};
+  if (!std::isnan(last_valid_loss_)) state.metrics["loss"] = last_valid_loss_;
+  const auto named = model_->named_parameters();
+  CheckpointCodec::capture_model(named, state);
+  CheckpointCodec::capture_optimizer(step_->optimizer(), named, state);
+  const ImprovementTracker& plateau = step_->schedule().plateau_tracker();
+  state.scalars["schedule_plateau_scale"] = step_->schedule().plateau_scale();
+  state.scalars["schedule_best"] = plateau.best();
+  state.scalars["schedule_stalls"] = static_cast<int64_t>(plateau.stalls());
+  state.scalars["early_stop_best"] = early_stop_.best();
+  state.scalars["early_stop_stalls"] = static_cast<int64_t>(early_stop_.stalls());
+  for (const auto& packed : all) state.ranks.push_back(CheckpointCodec::unpack_rank(packed));
+  checkpoints_->write(state);  // logs the file it wrote
+  ckpt_log.debug("checkpoint of step {} was due: {}", step, why);
 }
 
 Trainer::~Trainer() = default;
 
 TrainResult Trainer::run() {
   const TrainOptions& t = config_.train;
-  start_ = Clock::now();
+  StopSignal::install();
+  start_ = last_checkpoint_ = Clock::now();
   TrainingProgress progress(runtime_.world_size());
   TrainResult result;
-  result.last_valid_loss = std::numeric_limits<double>::quiet_NaN();
+  result.steps = first_step_ - 1;
+  int64_t last_saved = first_step_ - 1;
 
-  for (int64_t step = 1;; ++step) {
-    if (auto reason = budget_spent(step)) {
+  for (int64_t step = first_step_;; ++step) {
+    bool checkpoint_due = false;
+    if (auto reason = stop_reason(step, &checkpoint_due)) {
       result.stop_reason = *reason;
       break;
+    }
+    if (checkpoint_due && last_saved != step - 1) {  // by time
+      save_checkpoint(step - 1, "every_minutes");
+      last_saved = step - 1;
     }
     const UpdateStats u = update(step);
     progress.add(u);
@@ -94,20 +196,30 @@ TrainResult Trainer::run() {
     }
     if (t.checksum_every > 0 && step % t.checksum_every == 0)
       check_parameters_consistent(parameters_, comm_, step);
+    bool stop_early = false;
     if (t.validate_every > 0 && step % t.validate_every == 0) {
-      result.last_valid_loss = validate(step);
-      step_->schedule().observe_validation(result.last_valid_loss);
-      early_stop_.observe(result.last_valid_loss);
-      if (t.early_stop_patience > 0 && early_stop_.stalls() >= t.early_stop_patience) {
-        log.info("early stop: validation loss has not improved on {:.4f} for {} validations",
-                 early_stop_.best(), early_stop_.stalls());
-        result.stop_reason = "early_stop";
-        break;
-      }
+      last_valid_loss_ = validate(step);
+      step_->schedule().observe_validation(last_valid_loss_);
+      early_stop_.observe(last_valid_loss_);
+      stop_early = t.early_stop_patience > 0 && early_stop_.stalls() >= t.early_stop_patience;
+    }
+    const int64_t every = config_.checkpoint.every_steps;
+    if (every > 0 && step % every == 0) {
+      save_checkpoint(step, "every_steps");
+      last_saved = step;
+    }
+    if (stop_early) {
+      log.info("early stop: validation loss has not improved on {:.4f} for {} validations",
+               early_stop_.best(), early_stop_.stalls());
+      result.stop_reason = "early_stop";
+      break;
     }
   }
-  if (t.validate_every == 0 || result.steps % t.validate_every != 0)
-    result.last_valid_loss = validate(result.steps);
+  if (result.stop_reason != "signal" &&
+      (t.validate_every == 0 || result.steps % t.validate_every != 0) && result.steps >= first_step_)
+    last_valid_loss_ = validate(result.steps);
+  if (last_saved != result.steps) save_checkpoint(result.steps, result.stop_reason);
+  result.last_valid_loss = last_valid_loss_;
   result.epoch = train_data_->epoch();
   log.info("done after {} updates ({}), {:.1f} min; validation loss {:.4f}", result.steps,
            result.stop_reason, seconds_since(start_) / 60.0, result.last_valid_loss);
@@ -166,15 +278,29 @@ Batch Trainer::next_batch() {
   return std::move(*batch);
 }
 
-std::optional<std::string> Trainer::budget_spent(int64_t step) const {
+std::optional<std::string> Trainer::stop_reason(int64_t step, bool* checkpoint_due) {
   const TrainOptions& t = config_.train;
   if (t.max_steps > 0 && step > t.max_steps) return "max_steps";
   if (t.max_epochs > 0 && epochs_finished() >= t.max_epochs) return "max_epochs";
-  if (t.max_minutes > 0) {
-    // Clocks differ across ranks: rank 0's verdict, broadcast, is the one that counts.
-    const bool over = runtime_.rank() == 0 && seconds_since(start_) / 60.0 >= t.max_minutes;
-    if (comm_.all_reduce_sum(static_cast<int64_t>(over)) > 0) return "max_minutes";
+  // What only one rank may know (a signal it got; rank 0's clock) is agreed on in one
+  // all-reduce per update: each flag is a count in its own 20-bit field of one integer.
+  constexpr int64_t kField = int64_t{1} << 20;
+  const bool rank0 = runtime_.rank() == 0;
+  const double minutes = seconds_since(start_) / 60.0;
+  const double since_checkpoint = seconds_since(last_checkpoint_) / 60.0;
+  int64_t flags = StopSignal::received() != 0 ? 1 : 0;
+  if (rank0 && t.max_minutes > 0 && minutes >= t.max_minutes) flags += kField;
+  if (rank0 && config_.checkpoint.every_minutes > 0 &&
+      since_checkpoint >= config_.checkpoint.every_minutes)
+    flags += kField * kField;
+  flags = comm_.all_reduce_sum(flags);
+  *checkpoint_due = flags / (kField * kField) > 0;
+  if (flags % kField > 0) {
+    log.info("stop requested by a signal on {} rank(s): writing a checkpoint, then exiting with "
+             "code {}", flags % kField, StopSignal::kPreemptedExitCode);
+    return "signal";
   }
+  if ((flags / kField) % kField > 0) return "max_minutes";
   return std::nullopt;
 }
 

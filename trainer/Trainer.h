@@ -15,6 +15,7 @@
 
 #include "data/CorpusReader.h"
 #include "model/Seq2Seq.h"
+#include "trainer/CheckpointStore.h"
 #include "trainer/Communicator.h"
 #include "trainer/Config.h"
 #include "trainer/ImprovementTracker.h"
@@ -26,15 +27,22 @@
 namespace s2s {
 
 struct TrainResult {
-  int64_t steps = 0;            // updates applied or skipped
+  int64_t steps = 0;            // updates applied or skipped, counting those before a resume
   int64_t epoch = 0;            // epoch the reader is in at the end
   double last_valid_loss = 0;   // per-token validation loss of the last validation (NaN: none)
-  std::string stop_reason;      // "max_steps", "max_epochs", "max_minutes", "early_stop"
+  std::string stop_reason;      // "max_steps", "max_epochs", "max_minutes", "early_stop", "signal"
+};
+
+// Where a run starts from.
+struct ResumeRequest {
+  bool enabled = true;  // resume from RUN_DIR's latest checkpoint when there is one
+  std::string path;     // resume from this checkpoint file instead
+  bool weights_only = false;  // fine-tune: take the parameters only (new optimizer, step 0, data from the start)
 };
 
 class Trainer {
  public:
-  Trainer(const Config& config, Runtime& runtime, Communicator& comm);
+  Trainer(const Config& config, Runtime& runtime, Communicator& comm, const ResumeRequest& resume = {});
   ~Trainer();
 
   // Trains until a budget is spent or early stopping triggers.
@@ -43,10 +51,13 @@ class Trainer {
   Seq2Seq& model() { return model_; }
 
  private:
+  void resume(const ResumeRequest& request);  // restores a checkpoint, if asked and present
+  void save_checkpoint(int64_t step, const std::string& why);  // collective; rank 0 writes
   UpdateStats update(int64_t step);  // one optimiser update (or a skipped one)
   double validate(int64_t step);     // per-token validation loss over all ranks
   Batch next_batch();                // the next batch, crossing epoch boundaries
-  std::optional<std::string> budget_spent(int64_t step) const;
+  // Collective: why the run must stop before update `step` (budget, signal), agreed by all.
+  std::optional<std::string> stop_reason(int64_t step, bool* checkpoint_due);
   int64_t epochs_finished() const;
   double eta_seconds(int64_t step, double seconds_per_step) const;
 
@@ -61,6 +72,10 @@ class Trainer {
   std::unique_ptr<TrainStep> step_;
   ImprovementTracker early_stop_;
   std::unique_ptr<MetricsLog> metrics_;  // rank 0 only
+  std::unique_ptr<CheckpointStore> checkpoints_;
+  int64_t first_step_ = 1;               // 1, or the step after the resumed checkpoint
+  double last_valid_loss_;               // of the last validation (NaN: none yet)
+  std::chrono::steady_clock::time_point last_checkpoint_;
   std::chrono::steady_clock::time_point start_;
 };
 

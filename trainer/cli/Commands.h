@@ -10,5 +10,7 @@ void add_config_command(CLI::App& app);  // s2s config --dump [FILE] [section.ke
 void add_prep_command(CLI::App& app);     // s2s prep (--tsv F | --source F --target F | --sample) OUT_DIR
 void add_inspect_command(CLI::App& app);  // s2s inspect CORPUS_DIR [--pairs N] [--no-verify]
 void add_train_command(CLI::App& app);    // s2s train --config FILE [section.key=value ...]
+void add_score_command(CLI::App& app);    // s2s score --hyp H --ref R1 [--ref R2 ...] [--json]
+void add_plot_command(CLI::App& app);     // s2s plot curves RUN_DIR [-o OUT.png]
 
 }  // namespace s2s::cli

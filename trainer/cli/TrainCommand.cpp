@@ -1,6 +1,7 @@
 // `s2s train --config FILE [section.key=value ...]`: trains on one process or on every rank
 // that mpirun / srun started. Rank 0 logs; the run directory gets the resolved config,
 // train.log and metrics.jsonl.
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -10,6 +11,7 @@
 #include "core/Log.h"
 #include "trainer/ConfigLoader.h"
 #include "trainer/Runtime.h"
+#include "trainer/StopSignal.h"
 #include "trainer/Trainer.h"
 #include "trainer/cli/Commands.h"
 
@@ -19,9 +21,13 @@ namespace {
 struct TrainArgs {
   std::string config;
   std::vector<std::string> overrides;
+  std::string resume;     // --resume PATH
+  bool no_resume = false;  // --no-resume
+  std::string fine_tune;  // --fine-tune PATH
 };
 
-void train(const TrainArgs& args) {
+// Returns the process's exit code: 0, or StopSignal::kPreemptedExitCode after a signal.
+int train(const TrainArgs& args) {
   const Config config = ConfigLoader::load(args.config, args.overrides);
   RuntimeOptions runtime_options;
   runtime_options.threads = config.run.threads;
@@ -37,9 +43,14 @@ void train(const TrainArgs& args) {
   }
   log.info("{} rank(s); this is {}", runtime.world_size(), runtime.describe());
   std::unique_ptr<Communicator> comm = runtime.make_communicator();
-  Trainer trainer(config, runtime, *comm);
-  trainer.run();
-  log.info("run directory: {} (config.yaml, train.log, metrics.jsonl)", config.run.dir);
+  ResumeRequest resume;
+  resume.enabled = !args.no_resume;
+  resume.path = args.fine_tune.empty() ? args.resume : args.fine_tune;
+  resume.weights_only = !args.fine_tune.empty();
+  Trainer trainer(config, runtime, *comm, resume);
+  const TrainResult result = trainer.run();
+  log.info("run directory: {} (config.yaml, train.log, metrics.jsonl, checkpoints/)", config.run.dir);
+  return result.stop_reason == "signal" ? StopSignal::kPreemptedExitCode : 0;
 }
 
 }  // namespace
@@ -51,7 +62,19 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("-c,--config", args->config, "YAML config (configs/reference.yaml lists every key)")
       ->check(CLI::ExistingFile);
   cmd->add_option("overrides", args->overrides, "section.key=value overrides, applied after --config");
-  cmd->callback([args] { train(*args); });
+  cmd->add_option("--resume", args->resume, "resume from this checkpoint file (default: the run directory's latest, if any)")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--no-resume", args->no_resume, "start over even if the run directory holds a checkpoint");
+  cmd->add_option("--fine-tune", args->fine_tune,
+                  "start from this checkpoint's weights only: new optimizer, step 0, data from the start")
+      ->check(CLI::ExistingFile);
+  cmd->callback([args] {
+    S2S_CHECK(!(args->no_resume && !args->resume.empty()), "s2s train: --resume and --no-resume contradict each other");
+    S2S_CHECK(args->resume.empty() || args->fine_tune.empty(), "s2s train: give --resume or --fine-tune, not both");
+    // The Runtime (MPI) is finalised inside train(); only then may the process exit.
+    const int code = train(*args);
+    if (code != 0) std::exit(code);
+  });
 }
 
 }  // namespace s2s::cli

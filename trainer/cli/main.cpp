@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   s2s::cli::add_prep_command(app);
   s2s::cli::add_inspect_command(app);
   s2s::cli::add_train_command(app);
+  s2s::cli::add_score_command(app);
+  s2s::cli::add_plot_command(app);
 
   try {
     app.parse(argc, argv);  // runs the chosen subcommand's callback

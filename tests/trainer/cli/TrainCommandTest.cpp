@@ -9,6 +9,7 @@
 #include <string>
 
 #include "../../support/Subprocess.h"
+#include "trainer/CheckpointStore.h"
 
 namespace s2s {
 namespace {
@@ -32,7 +33,8 @@ std::string fresh_dir(const std::string& name) {
 
 const char* kTinyTraining =
     " model.embed_dim=16 model.encoder_hidden=16 model.decoder_hidden=24 model.attention_dim=16"
-    " model.readout_dim=16 run.threads=1 train.log_every=5 train.warmup_steps=5 train.lr=0.003";
+    " model.readout_dim=16 run.threads=1 train.log_every=5 train.warmup_steps=5 train.lr=0.003"
+    " train.max_epochs=0";
 
 TEST(TrainCommand, TrainsOnTwoRanksAndWritesItsRunDirectory) {
   const std::string dir = fresh_dir("two_ranks");
@@ -85,9 +87,9 @@ TEST(TrainCommand, DataUnevenAcrossRanksNeverHangsARank) {
   }
   auto prep = test::run_command(test::s2s_binary() + " prep --tsv " + dir + "/pairs.tsv --valid-count 20 --shards 2 --no-progress " + dir + "/corpus");
   ASSERT_EQ(prep.exit_code, 0) << prep.err;
-  const auto r = test::run_command(mpirun(2, "train data.dir=" + dir + "/corpus run.dir=" + dir +
-                                                 "/run data.max_tokens=128 train.max_epochs=2 train.validate_every=0" +
-                                                 kTinyTraining));
+  const auto r = test::run_command(mpirun(2, "train" + std::string(kTinyTraining) + " data.dir=" + dir +
+                                                 "/corpus run.dir=" + dir +
+                                                 "/run data.max_tokens=128 train.max_epochs=2 train.validate_every=0"));
   ASSERT_EQ(r.exit_code, 0) << r.err;  // 124 would be the timeout of a hang
   std::smatch m;
   ASSERT_TRUE(std::regex_search(r.err, m, std::regex("(\\d+) batches per epoch per rank"))) << r.err;
@@ -99,11 +101,123 @@ TEST(TrainCommand, DataUnevenAcrossRanksNeverHangsARank) {
 
 TEST(TrainCommand, AMissingCorpusEndsEveryRankWithOneLine) {
   const std::string dir = fresh_dir("missing");
-  const auto r = test::run_command(mpirun(2, "train data.dir=" + dir + "/nothing-here run.dir=" + dir + "/run" + kTinyTraining));
+  const auto r = test::run_command(mpirun(2, "train" + std::string(kTinyTraining) + " train.max_steps=10 data.dir=" +
+                                                 dir + "/nothing-here run.dir=" + dir + "/run"));
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.exit_code, 124) << "the job hung";
   EXPECT_NE(r.err.find("s2s: error: "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(dir + "/nothing-here"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace s2s
+
+// ---- Checkpoints: resume, preemption, a dead rank ------------------------------------------
+
+namespace s2s {
+namespace {
+
+std::vector<double> train_losses(const std::string& metrics_path) {
+  std::vector<double> out;
+  std::istringstream lines(test::read_text(metrics_path));
+  const std::regex loss("\"loss\":([-0-9.eE+]+)");
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (line.find("\"kind\":\"train\"") != std::string::npos && std::regex_search(line, m, loss))
+      out.push_back(std::stod(m[1]));
+  }
+  return out;
+}
+
+void expect_same_model(const std::string& a, const std::string& b) {
+  const CheckpointState x = CheckpointStore::read_file(a), y = CheckpointStore::read_file(b);
+  int compared = 0;
+  for (const auto& [name, tensor] : x.tensors) {
+    if (name.rfind("model/", 0) != 0 && name.rfind("optimizer/", 0) != 0) continue;
+    ASSERT_TRUE(y.tensors.count(name)) << name;
+    EXPECT_TRUE(torch::equal(tensor, y.tensors.at(name))) << name << " differs";
+    ++compared;
+  }
+  EXPECT_GT(compared, 10);
+}
+
+void expect_bit_exact_resume(int ranks) {
+  const std::string dir = fresh_dir("resume" + std::to_string(ranks));
+  ASSERT_EQ(test::run_command(test::s2s_binary() + " prep --sample --sample-pairs 3000 --no-progress " + dir + "/corpus").exit_code, 0);
+  // Dropout on: the RNG state must be restored too. Every update logged.
+  // (Later overrides win, so the test's own come after the tiny model's.)
+  const std::string common = "train" + std::string(kTinyTraining) + " data.dir=" + dir +
+                             "/corpus train.log_every=1 train.validate_every=0 "
+                             "checkpoint.every_steps=0 model.dropout=0.2";
+  auto straight = test::run_command(mpirun(ranks, common + " run.dir=" + dir + "/straight train.max_steps=24"));
+  ASSERT_EQ(straight.exit_code, 0) << straight.err;
+  auto first = test::run_command(mpirun(ranks, common + " run.dir=" + dir + "/resumed train.max_steps=12"));
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto second = test::run_command(mpirun(ranks, common + " run.dir=" + dir + "/resumed train.max_steps=24"));
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.err.find("resumed from"), std::string::npos) << second.err;
+
+  const auto a = train_losses(dir + "/straight/metrics.jsonl");
+  const auto b = train_losses(dir + "/resumed/metrics.jsonl");
+  ASSERT_EQ(a.size(), 24u);
+  ASSERT_EQ(b.size(), 24u);
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << "loss of update " << i + 1;
+  expect_same_model(dir + "/straight/checkpoints/" + CheckpointStore::file_name(24),
+                    dir + "/resumed/checkpoints/" + CheckpointStore::file_name(24));
+}
+
+TEST(TrainCommand, StoppedAndResumedEqualsStraightBitForBitOnOneRank) { expect_bit_exact_resume(1); }
+
+TEST(TrainCommand, StoppedAndResumedEqualsStraightBitForBitOnTwoRanks) { expect_bit_exact_resume(2); }
+
+// Runs `script` with bash from a file (no quoting through the shell of popen).
+test::CommandResult run_script(const std::string& dir, const std::string& script) {
+  const std::string path = dir + "/script.sh";
+  std::ofstream(path) << "cd " << dir << "\n" << script;
+  return test::run_command("bash " + path);
+}
+
+// Waits (up to 30 s) until the run has logged 3 updates.
+const char* kWaitForThreeUpdates =
+    "for i in $(seq 300); do\n"
+    "  n=$(grep -c train run/metrics.jsonl 2>/dev/null || true)\n"
+    "  [ \"${n:-0}\" -ge 3 ] && break; sleep 0.1\n"
+    "done\n";
+
+TEST(TrainCommand, SigtermWritesACheckpointAndExitsWithTheRequeueCode) {
+  const std::string dir = fresh_dir("sigterm");
+  ASSERT_EQ(test::run_command(test::s2s_binary() + " prep --sample --sample-pairs 3000 --no-progress " + dir + "/corpus").exit_code, 0);
+  // Train "forever"; once a few updates are logged, SIGTERM the process and collect its code.
+  const auto r = run_script(dir, test::s2s_binary() + " train" + kTinyTraining +
+                                     " data.dir=corpus run.dir=run train.max_steps=100000 train.log_every=1"
+                                     " checkpoint.every_steps=0 2>train.err &\npid=$!\n" +
+                                     kWaitForThreeUpdates + "kill -TERM $pid\nwait $pid\necho $?\n");
+  const std::string err = test::read_text(dir + "/train.err");
+  EXPECT_EQ(r.out, "75\n") << err;
+  EXPECT_NE(err.find("stop requested by a signal"), std::string::npos) << err;
+  CheckpointStore store(dir + "/run");
+  const auto latest = store.read_latest();
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_GE(latest->state.step, 3);
+}
+
+TEST(TrainCommand, AKilledRankEndsTheWholeJobQuickly) {
+  const std::string dir = fresh_dir("sigkill");
+  ASSERT_EQ(test::run_command(test::s2s_binary() + " prep --sample --sample-pairs 3000 --no-progress " + dir + "/corpus").exit_code, 0);
+  const auto r = run_script(
+      dir, mpirun(2, "train" + std::string(kTinyTraining) +
+                         " data.dir=corpus run.dir=run train.max_steps=100000 train.log_every=1") +
+               " 2>train.err &\njob=$!\n" + kWaitForThreeUpdates +
+               "victim=$(pgrep -f '^[^ ]*/s2s train .*run.dir=run train.max_steps=100000' | tail -n 1)\n"
+               "start=$(date +%s)\nkill -KILL $victim\nwait $job\ncode=$?\n"
+               "echo $code $(( $(date +%s) - start ))\n");
+  std::istringstream words(r.out);
+  int code = -1, seconds = -1;
+  words >> code >> seconds;
+  EXPECT_NE(code, 0) << r.out << test::read_text(dir + "/train.err");
+  EXPECT_NE(code, 124) << "the job hung until the timeout";
+  EXPECT_GE(seconds, 0);
+  EXPECT_LT(seconds, 60);
 }
 
 }  // namespace

@@ -1,0 +1,44 @@
+#pragma once
+// How greedy and beam search decode: beam width, n-best, length normalisation and the
+// output length limit. validate() throws s2s::Error naming the bad field.
+#include <cstdint>
+#include <string>
+
+namespace s2s {
+
+struct SearchOptions {
+  // Hypotheses kept per source sentence. 1 = greedy (BeamSearch with beam_size 1 returns
+  // exactly what GreedySearch returns).
+  int64_t beam_size = 5;
+  // Finished hypotheses returned per sentence, best first; at most beam_size.
+  int64_t n_best = 1;
+
+  // Length normalisation of the final ranking. A hypothesis of n scored tokens (its words
+  // plus </s>) with summed log-probability log P gets score log P / lp(n):
+  //   "none":  lp(n) = 1                   (raw log-probability; favours short outputs)
+  //   "gnmt":  lp(n) = ((5 + n) / 6)^alpha (Wu et al. 2016, the GNMT paper; alpha ~ 0.6-1)
+  //   "power": lp(n) = n^alpha             (alpha = 1: mean log-probability per token)
+  // Only the ranking of finished hypotheses is normalised; which candidates stay in the
+  // beam is decided by raw log-probability, as in fairseq (all candidates of one step
+  // have the same length, so normalising there would not change the choice).
+  std::string length_penalty = "gnmt";
+  double alpha = 0.6;
+
+  // Maximum output length in tokens, </s> not counted, per source sentence of length S:
+  //   floor(max_length_ratio * S) + max_length_offset
+  // A hypothesis that reaches it is ended with </s> (its log-probability included) and
+  // marked reached_max_length.
+  double max_length_ratio = 2.0;
+  int64_t max_length_offset = 10;
+
+  // Keep the attention weights of every returned hypothesis (one row per scored token).
+  bool keep_attention = false;
+
+  void validate() const;
+  // lp(n) of the chosen length_penalty; n >= 1.
+  double length_normaliser(int64_t n) const;
+  // The maximum output length (</s> not counted) for a source of `source_length` tokens.
+  int64_t max_length(int64_t source_length) const;
+};
+
+}  // namespace s2s

@@ -1,0 +1,526 @@
+#include "trainer/CheckpointStore.h"
+
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/Check.h"
+#include "core/Log.h"
+#include "data/Hdf5File.h"
+#include "data/Sha256.h"
+#include "trainer/DurableFile.h"
+
+namespace s2s {
+namespace fs = std::filesystem;
+namespace {
+
+const Log log("ckpt");
+
+const char* const kFormat = "s2s-checkpoint";
+const std::string kMetricPrefix = "metric.";
+const std::string kVocabPrefix = "vocab_hash.";
+const std::vector<std::string> kRankFields = {"cursor", "cpu_rng_state", "cuda_rng_state"};
+
+Hdf5Element element_of(torch::Dtype dtype) {
+  switch (dtype) {
+    case torch::kFloat32: return Hdf5Element::kFloat32;
+    case torch::kFloat64: return Hdf5Element::kFloat64;
+    case torch::kUInt8: return Hdf5Element::kUInt8;
+    case torch::kInt8: return Hdf5Element::kInt8;
+    case torch::kInt16: return Hdf5Element::kInt16;
+    case torch::kInt32: return Hdf5Element::kInt32;
+    case torch::kInt64: return Hdf5Element::kInt64;
+    default: S2S_ASSERT(false);  // CheckpointState::validate() refuses the others
+  }
+}
+
+torch::Dtype dtype_of(Hdf5Element element) {
+  switch (element) {
+    case Hdf5Element::kFloat32: return torch::kFloat32;
+    case Hdf5Element::kFloat64: return torch::kFloat64;
+    case Hdf5Element::kUInt8: return torch::kUInt8;
+    case Hdf5Element::kInt8: return torch::kInt8;
+    case Hdf5Element::kInt16: return torch::kInt16;
+    case Hdf5Element::kInt32: return torch::kInt32;
+    case Hdf5Element::kInt64: return torch::kInt64;
+  }
+  S2S_ASSERT(false);
+}
+
+std::string rank_dataset(int64_t rank, const std::string& field) {
+  return "rank/" + std::to_string(rank) + "/" + field;
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+// "ckpt-00001200.h5" -> 1200; nullopt for any other name (temporaries included).
+std::optional<int64_t> step_of(const std::string& file) {
+  if (!starts_with(file, "ckpt-") || file.size() <= 8 || file.compare(file.size() - 3, 3, ".h5") != 0) {
+    return std::nullopt;
+  }
+  const std::string digits = file.substr(5, file.size() - 8);
+  if (digits.empty() || digits.size() > 18 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return std::stoll(digits);
+}
+
+int64_t size_of(const std::string& path) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  return ec ? -1 : static_cast<int64_t>(size);
+}
+
+std::optional<std::string> read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+std::string join_lines(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : "\n") + n;
+  return out;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream s(text);
+  std::string line;
+  while (std::getline(s, line)) out.push_back(line);
+  return out;
+}
+
+void write_bytes(Hdf5File& file, const std::string& name, const void* data, size_t size) {
+  file.write_array(name, Hdf5Element::kUInt8, {static_cast<int64_t>(size)}, data);
+}
+
+std::vector<uint8_t> read_bytes(const Hdf5File& file, const std::string& name) {
+  const Hdf5ArrayInfo info = file.array_info(name);
+  S2S_CHECK(info.element == Hdf5Element::kUInt8 && info.shape.size() == 1,
+            "checkpoint {}: /{} is not a byte array: the file is damaged or not an s2s checkpoint", file.path(), name);
+  std::vector<uint8_t> bytes(static_cast<size_t>(info.elements()));
+  file.read_array(name, Hdf5Element::kUInt8, bytes.data());
+  return bytes;
+}
+
+// Steps 1-3 of reading: size and checksum as recorded, then the format and its version.
+// Errors are one line naming the file; "what to do" is the caller's fallback.
+Hdf5File open_verified(const std::string& path, const std::string& expected_sha256, int64_t expected_bytes) {
+  const int64_t bytes = size_of(path);
+  S2S_CHECK(bytes >= 0, "checkpoint {} is missing{}", path,
+            expected_bytes >= 0 ? " (the manifest lists it: was it deleted?)" : "");
+  S2S_CHECK(expected_bytes < 0 || bytes >= expected_bytes,
+            "checkpoint {} is truncated: {} bytes, the manifest records {}", path, bytes, expected_bytes);
+  S2S_CHECK(expected_bytes < 0 || bytes == expected_bytes,
+            "checkpoint {} has {} bytes but the manifest records {}: it was modified after it was written", path,
+            bytes, expected_bytes);
+  if (!expected_sha256.empty()) {
+    const std::string sha = Sha256::of_file(path);
+    S2S_CHECK(sha == expected_sha256,
+              "checkpoint {} is corrupt: checksum mismatch (SHA-256 {}, the manifest records {}): it was damaged "
+              "after it was written",
+              path, sha, expected_sha256);
+  }
+  std::optional<Hdf5File> file;
+  try {
+    file.emplace(Hdf5File::open_read(path));
+  } catch (const Error&) {
+    S2S_FAIL("checkpoint {} cannot be opened as HDF5: it is truncated or corrupt", path);
+  }
+  S2S_CHECK(file->has_attribute("format") && file->attribute_kind("format") == Hdf5AttributeKind::kString &&
+                file->string_attribute("format") == kFormat,
+            "{} is not an s2s checkpoint (its attribute format is not \"{}\")", path, kFormat);
+  S2S_CHECK(file->has_attribute("format_version") &&
+                file->attribute_kind("format_version") == Hdf5AttributeKind::kInteger,
+            "checkpoint {} has no integer attribute format_version: it is damaged", path);
+  const int64_t version = file->int_attribute("format_version");
+  S2S_CHECK(version <= CheckpointStore::kFormatVersion,
+            "checkpoint {} has format version {}, this s2s reads up to version {}: it was written by a newer s2s; "
+            "use that one",
+            path, version, CheckpointStore::kFormatVersion);
+  S2S_CHECK(version >= 1, "checkpoint {} has format version {}, which no s2s wrote: it is damaged", path, version);
+  return std::move(*file);
+}
+
+void require_attribute(const Hdf5File& file, const std::string& name, Hdf5AttributeKind kind) {
+  S2S_CHECK(file.has_attribute(name) && file.attribute_kind(name) == kind,
+            "checkpoint {} lacks attribute {} (or it has the wrong type): it is damaged", file.path(), name);
+}
+
+void write_hdf5(const std::string& path, const CheckpointState& state,
+                const std::function<void(const std::string&)>& fault) {
+  Hdf5File file = Hdf5File::create(path);
+  fault("created");
+  file.set_attribute("format", kFormat);
+  file.set_attribute("format_version", int64_t{CheckpointStore::kFormatVersion});
+  file.set_attribute("step", state.step);
+  file.set_attribute("epoch", state.epoch);
+  file.set_attribute("world_size", state.world_size());
+  file.set_attribute("config_yaml", state.config_yaml);
+  std::vector<std::string> names;
+  for (const auto& [name, tensor] : state.tensors) names.push_back(name);
+  // The table of contents: a reader checks that each listed dataset exists.
+  file.set_attribute("tensors", join_lines(names));
+  for (const auto& [name, value] : state.metrics) file.set_double_attribute(kMetricPrefix + name, value);
+  for (const auto& [name, hash] : state.vocab_hashes) file.set_attribute(kVocabPrefix + name, hash);
+  for (const auto& [name, value] : state.scalars) {
+    if (const auto* i = std::get_if<int64_t>(&value)) file.set_attribute(name, *i);
+    else if (const auto* d = std::get_if<double>(&value)) file.set_double_attribute(name, *d);
+    else file.set_attribute(name, std::get<std::string>(value));
+  }
+  fault("attributes");
+  for (const auto& [name, tensor] : state.tensors) {
+    const torch::Tensor t = tensor.to(torch::kCPU).contiguous();
+    file.write_array(name, element_of(t.scalar_type()), t.sizes().vec(), t.data_ptr());
+    fault("tensor");
+  }
+  for (int64_t r = 0; r < state.world_size(); ++r) {
+    const CheckpointState::Rank& rank = state.ranks[static_cast<size_t>(r)];
+    write_bytes(file, rank_dataset(r, "cursor"), rank.cursor.data(), rank.cursor.size());
+    write_bytes(file, rank_dataset(r, "cpu_rng_state"), rank.cpu_rng_state.data(), rank.cpu_rng_state.size());
+    write_bytes(file, rank_dataset(r, "cuda_rng_state"), rank.cuda_rng_state.data(), rank.cuda_rng_state.size());
+    fault("rank");
+  }
+  file.flush();
+  fault("flushed");
+  file.close();
+  fault("closed");
+}
+
+}  // namespace
+
+CheckpointStore::CheckpointStore(const std::string& run_dir, CheckpointOptions options)
+    : dir_((fs::path(run_dir) / "checkpoints").lexically_normal().string()), options_(std::move(options)) {}
+
+std::string CheckpointStore::file_name(int64_t step) { return fmt::format("ckpt-{:08d}.h5", step); }
+std::string CheckpointStore::manifest_path() const { return dir_ + "/manifest.json"; }
+std::string CheckpointStore::latest_path() const { return dir_ + "/latest.json"; }
+
+void CheckpointStore::fault(const std::string& point) const {
+  if (fault_hook_) fault_hook_(point);
+}
+
+void CheckpointStore::remove_stale_temporaries() const {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!DurableFile::is_temp_name(name)) continue;
+    std::error_code remove_error;
+    fs::remove(entry.path(), remove_error);
+    if (remove_error) log.warn("cannot remove the stale temporary {}: {}", entry.path().string(), remove_error.message());
+    else log.info("removed {}, left by an interrupted checkpoint write", entry.path().string());
+  }
+}
+
+CheckpointManifest CheckpointStore::load_manifest_for_write() const {
+  const std::optional<std::string> text = read_text(manifest_path());
+  if (!text) return {};
+  try {
+    return CheckpointManifest::parse(*text, manifest_path());
+  } catch (const Error& e) {
+    // Older checkpoints stay on disk, unlisted: retention never deletes what it does not list.
+    log.warn("{}; starting a new manifest (the checkpoints it listed stay on disk, unlisted)", e.what());
+    return {};
+  }
+}
+
+void CheckpointStore::write_manifest(const CheckpointManifest& manifest, const std::string& point) const {
+  const std::string tmp = DurableFile::temp_name(manifest_path());
+  DurableFile::write_synced(tmp, manifest.to_json());
+  fault(point + "_written");
+  DurableFile::rename_synced(tmp, manifest_path());
+  fault(point + "_renamed");
+}
+
+std::string CheckpointStore::write(const CheckpointState& state) {
+  const auto start = std::chrono::steady_clock::now();
+  state.validate();
+  std::error_code ec;
+  if (!fs::is_directory(dir_, ec)) {
+    fs::create_directories(dir_, ec);
+    S2S_CHECK(!ec, "cannot create the checkpoint directory {}: {}", dir_, ec.message());
+    DurableFile::sync_dir(fs::path(dir_).parent_path().string());
+  }
+  remove_stale_temporaries();
+
+  const std::string file = file_name(state.step);
+  const std::string path = dir_ + "/" + file;
+  const std::string tmp = DurableFile::temp_name(path);
+  CheckpointManifest::Entry entry;
+  fault("begin");
+  try {
+    write_hdf5(tmp, state, [this](const std::string& point) { fault(point); });
+    DurableFile::sync_file(tmp);
+    fault("synced");
+    // Read it back in full before it gets its final name: what we list must load.
+    read_file(tmp);
+    fault("verified");
+    entry = {file, state.step, state.epoch, Sha256::of_file(tmp), size_of(tmp), state.metrics, utc_now()};
+    fault("hashed");
+  } catch (const Error& e) {
+    fs::remove(tmp, ec);
+    S2S_FAIL("could not write checkpoint {} ({}); the previous checkpoints are unchanged", path, e.what());
+  }
+  DurableFile::rename_synced(tmp, path);
+  fault("renamed");
+
+  CheckpointManifest manifest = load_manifest_for_write();
+  manifest.put(entry);
+  write_manifest(manifest, "manifest");
+
+  // `latest` moves last: until here a resume starts from the previous checkpoint.
+  const std::string latest_tmp = DurableFile::temp_name(latest_path());
+  DurableFile::write_synced(latest_tmp, CheckpointManifest::latest_to_json(entry));
+  fault("latest_written");
+  DurableFile::rename_synced(latest_tmp, latest_path());
+  fault("latest_renamed");
+
+  apply_retention(manifest, file);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  log.info("checkpoint of step {} written: {} ({:.1f} MB, {:.1f} s)", state.step, path, entry.bytes / 1e6, seconds);
+  return path;
+}
+
+void CheckpointStore::apply_retention(CheckpointManifest& manifest, const std::string& keep_file) const {
+  const std::vector<CheckpointManifest::Entry>& entries = manifest.entries();  // by step
+  std::set<std::string> keep{keep_file};
+  // What latest.json points to is never deleted, whatever it is.
+  if (const auto text = read_text(latest_path())) {
+    try {
+      keep.insert(CheckpointManifest::parse_latest(*text, latest_path()).file);
+    } catch (const Error&) {
+    }
+  }
+  const size_t last = std::min(entries.size(), static_cast<size_t>(std::max(options_.keep_last, 0)));
+  for (size_t i = entries.size() - last; i < entries.size(); ++i) keep.insert(entries[i].file);
+
+  std::vector<const CheckpointManifest::Entry*> ranked;
+  for (const auto& e : entries) {
+    const auto it = e.metrics.find(options_.metric);
+    if (it != e.metrics.end() && std::isfinite(it->second)) ranked.push_back(&e);
+  }
+  // Lower is better; of equal values the newer one is kept.
+  std::stable_sort(ranked.begin(), ranked.end(), [&](const auto* a, const auto* b) {
+    const double va = a->metrics.at(options_.metric), vb = b->metrics.at(options_.metric);
+    return va != vb ? va < vb : a->step > b->step;
+  });
+  for (size_t i = 0; i < ranked.size() && i < static_cast<size_t>(std::max(options_.keep_best, 0)); ++i) {
+    keep.insert(ranked[i]->file);
+  }
+
+  std::vector<std::string> doomed;
+  for (const auto& e : entries) {
+    if (!keep.count(e.file)) doomed.push_back(e.file);
+  }
+  if (doomed.empty()) return;
+  // Unlist first, delete second: a crash in between leaves unlisted files, never a listed
+  // checkpoint that is gone.
+  for (const auto& f : doomed) manifest.remove(f);
+  write_manifest(manifest, "retention_manifest");
+  for (const auto& f : doomed) {
+    std::error_code ec;
+    fs::remove(dir_ + "/" + f, ec);
+    if (ec) log.warn("cannot remove old checkpoint {}/{}: {}", dir_, f, ec.message());
+    fault("retention_removed");
+  }
+  DurableFile::sync_dir(dir_);
+  log.debug("retention removed {}", fmt::join(doomed, ", "));
+}
+
+std::optional<CheckpointStore::Loaded> CheckpointStore::read_latest() const {
+  std::error_code ec;
+  if (!fs::is_directory(dir_, ec)) return std::nullopt;
+  std::vector<std::string> notes;  // problems with manifest.json / latest.json
+  std::optional<CheckpointManifest> manifest;
+  std::optional<CheckpointManifest::Entry> latest;
+  const auto manifest_text = read_text(manifest_path());
+  const auto latest_text = read_text(latest_path());
+  if (manifest_text) {
+    try {
+      manifest = CheckpointManifest::parse(*manifest_text, manifest_path());
+    } catch (const Error& e) {
+      notes.push_back(e.what());
+    }
+  }
+  if (latest_text) {
+    try {
+      latest = CheckpointManifest::parse_latest(*latest_text, latest_path());
+    } catch (const Error& e) {
+      notes.push_back(e.what());
+    }
+  } else if (manifest && !manifest->entries().empty()) {
+    notes.push_back(latest_path() + " is missing");
+  }
+
+  // latest first (the commit point of write()), then the listed ones, newest first.
+  std::vector<CheckpointManifest::Entry> candidates;
+  if (latest) candidates.push_back(*latest);
+  if (manifest) {
+    const auto& entries = manifest->entries();
+    for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+      if (!latest || it->file != latest->file || it->sha256 != latest->sha256) candidates.push_back(*it);
+    }
+  }
+  if (candidates.empty()) {
+    std::vector<std::string> files;
+    for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+      if (step_of(entry.path().filename().string())) files.push_back(entry.path().filename().string());
+    }
+    if (files.empty() && notes.empty()) return std::nullopt;
+    S2S_FAIL("no usable checkpoint in {}: {}{}", dir_,
+             notes.empty() ? "manifest.json and latest.json are missing" : fmt::format("{}", fmt::join(notes, "; ")),
+             files.empty() ? "" : fmt::format(" (unlisted files: {}; load one explicitly)", fmt::join(files, ", ")));
+  }
+
+  std::vector<std::string> failures;
+  for (const auto& c : candidates) {
+    const std::string path = dir_ + "/" + c.file;
+    try {
+      Loaded loaded{path, read_file(path, c.sha256, c.bytes)};
+      for (const auto& note : notes) log.warn("{}", note);
+      for (const auto& failure : failures) {
+        log.warn("{}; falling back to the previous good checkpoint {} (step {})", failure, path, c.step);
+      }
+      return loaded;
+    } catch (const Error& e) {
+      failures.push_back(e.what());
+    }
+  }
+  failures.insert(failures.end(), notes.begin(), notes.end());
+  S2S_FAIL("no usable checkpoint in {}: {}", dir_, fmt::join(failures, "; "));
+}
+
+CheckpointState CheckpointStore::read(const std::string& path) const {
+  std::error_code ec;
+  const bool here = fs::equivalent(fs::path(path).parent_path(), dir_, ec) && !ec;
+  if (here) {
+    if (const auto text = read_text(manifest_path())) {
+      const CheckpointManifest manifest = CheckpointManifest::parse(*text, manifest_path());
+      if (const auto* e = manifest.find(fs::path(path).filename().string())) return read_file(path, e->sha256, e->bytes);
+    }
+  }
+  log.warn("checkpoint {} is not listed in {}: its checksum cannot be verified", path, manifest_path());
+  return read_file(path);
+}
+
+CheckpointState CheckpointStore::read_file(const std::string& path, const std::string& expected_sha256,
+                                           int64_t expected_bytes) {
+  const Hdf5File file = open_verified(path, expected_sha256, expected_bytes);
+  for (const char* name : {"step", "epoch", "world_size"}) require_attribute(file, name, Hdf5AttributeKind::kInteger);
+  for (const char* name : {"config_yaml", "tensors"}) require_attribute(file, name, Hdf5AttributeKind::kString);
+
+  CheckpointState state;
+  state.source = path;
+  state.step = file.int_attribute("step");
+  state.epoch = file.int_attribute("epoch");
+  const int64_t world_size = file.int_attribute("world_size");
+  S2S_CHECK(world_size >= 1 && world_size <= (1 << 20), "checkpoint {} has world_size {}: it is damaged", path,
+            world_size);
+  state.config_yaml = file.string_attribute("config_yaml");
+  for (const std::string& name : file.attribute_names()) {
+    if (starts_with(name, kMetricPrefix)) {
+      state.metrics[name.substr(kMetricPrefix.size())] = file.double_attribute(name);
+    } else if (starts_with(name, kVocabPrefix)) {
+      state.vocab_hashes[name.substr(kVocabPrefix.size())] = file.string_attribute(name);
+    } else if (!CheckpointState::is_reserved_attribute(name)) {
+      switch (file.attribute_kind(name)) {
+        case Hdf5AttributeKind::kInteger: state.scalars[name] = file.int_attribute(name); break;
+        case Hdf5AttributeKind::kFloat: state.scalars[name] = file.double_attribute(name); break;
+        case Hdf5AttributeKind::kString: state.scalars[name] = file.string_attribute(name); break;
+        case Hdf5AttributeKind::kOther: break;  // not ours: ignored
+      }
+    }
+  }
+  for (const std::string& name : split_lines(file.string_attribute("tensors"))) {
+    S2S_CHECK(file.has_object(name),
+              "checkpoint {} has no dataset /{} although its table of contents lists it: the file is damaged", path,
+              name);
+    const Hdf5ArrayInfo info = file.array_info(name);
+    torch::Tensor t = torch::empty(info.shape, torch::TensorOptions().dtype(dtype_of(info.element)));
+    file.read_array(name, info.element, t.data_ptr());
+    state.tensors[name] = t;
+  }
+  for (int64_t r = 0; r < world_size; ++r) {
+    for (const auto& field : kRankFields) {
+      S2S_CHECK(file.has_object(rank_dataset(r, field)),
+                "checkpoint {} has no dataset /{} (world_size is {}): the file is damaged", path,
+                rank_dataset(r, field), world_size);
+    }
+    CheckpointState::Rank rank;
+    const std::vector<uint8_t> cursor = read_bytes(file, rank_dataset(r, "cursor"));
+    rank.cursor.assign(cursor.begin(), cursor.end());
+    rank.cpu_rng_state = read_bytes(file, rank_dataset(r, "cpu_rng_state"));
+    rank.cuda_rng_state = read_bytes(file, rank_dataset(r, "cuda_rng_state"));
+    state.ranks.push_back(std::move(rank));
+  }
+  return state;
+}
+
+std::vector<CheckpointStore::Info> CheckpointStore::list() const {
+  std::vector<Info> out;
+  std::error_code ec;
+  if (!fs::is_directory(dir_, ec)) return out;
+  CheckpointManifest manifest;
+  std::string manifest_problem;
+  if (const auto text = read_text(manifest_path())) {
+    try {
+      manifest = CheckpointManifest::parse(*text, manifest_path());
+    } catch (const Error& e) {
+      manifest_problem = e.what();
+    }
+  }
+  std::string latest_file;
+  if (const auto text = read_text(latest_path())) {
+    try {
+      latest_file = CheckpointManifest::parse_latest(*text, latest_path()).file;
+    } catch (const Error&) {
+    }
+  }
+  std::set<std::string> seen;
+  for (const auto& e : manifest.entries()) {
+    Info info{e.file, dir_ + "/" + e.file, e.step, e.epoch, e.metrics, std::max<int64_t>(size_of(dir_ + "/" + e.file), 0),
+              e.written_at, true, e.file == latest_file, ""};
+    try {
+      open_verified(info.path, e.sha256, e.bytes);
+    } catch (const Error& error) {
+      info.problem = error.what();
+    }
+    seen.insert(e.file);
+    out.push_back(std::move(info));
+  }
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    const std::string file = entry.path().filename().string();
+    const auto step = step_of(file);
+    if (!step || seen.count(file)) continue;
+    Info info{file, entry.path().string(), *step, 0, {}, std::max<int64_t>(size_of(entry.path().string()), 0), "",
+              false, file == latest_file, ""};
+    info.problem = manifest_problem.empty()
+                       ? "not listed in manifest.json (left by an interrupted write?): its checksum is unknown"
+                       : "not listed: " + manifest_problem;
+    out.push_back(std::move(info));
+  }
+  std::sort(out.begin(), out.end(), [](const Info& a, const Info& b) { return a.step != b.step ? a.step < b.step : a.file < b.file; });
+  return out;
+}
+
+}  // namespace s2s
