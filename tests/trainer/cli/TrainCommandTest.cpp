@@ -222,3 +222,27 @@ TEST(TrainCommand, AKilledRankEndsTheWholeJobQuickly) {
 
 }  // namespace
 }  // namespace s2s
+
+namespace s2s {
+namespace {
+
+TEST(InspectCommand, ListsARunsCheckpointsAndNamesADamagedOne) {
+  const std::string dir = fresh_dir("inspect_run");
+  ASSERT_EQ(test::run_command(test::s2s_binary() + " prep --sample --sample-pairs 3000 --no-progress " + dir + "/corpus").exit_code, 0);
+  const auto train = test::run_command(test::s2s_binary() + " train" + kTinyTraining + " data.dir=" + dir +
+                                       "/corpus run.dir=" + dir + "/run train.max_steps=10 checkpoint.every_steps=5");
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  const auto good = test::run_command(test::s2s_binary() + " inspect " + dir + "/run");
+  EXPECT_EQ(good.exit_code, 0) << good.err;
+  EXPECT_NE(good.out.find("2 checkpoints"), std::string::npos) << good.out;
+  EXPECT_NE(good.out.find("yes"), std::string::npos) << good.out;  // the latest is marked
+
+  const std::string newest = dir + "/run/checkpoints/" + CheckpointStore::file_name(10);
+  fs::resize_file(newest, fs::file_size(newest) / 2);
+  const auto bad = test::run_command(test::s2s_binary() + " inspect " + dir + "/run");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("1 checkpoint is unusable"), std::string::npos) << bad.err;
+}
+
+}  // namespace
+}  // namespace s2s
