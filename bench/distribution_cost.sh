@@ -15,12 +15,13 @@ cd "$ROOT"
 S2S=build/s2s
 PY="${S2S_VENV:-$HOME/.cache/s2s/venv}/bin/python"
 STEPS="${1:-300}"
+shift || true   # further arguments: config overrides for every run, e.g. train.overlap_allreduce=false
 OUT=build/bench-distribution
 [ "$(id -u)" = 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 rm -rf "$OUT" && mkdir -p "$OUT"
 "$S2S" prep --sample "$OUT/corpus" --no-progress 2>/dev/null
 common=(--config configs/smoke.yaml data.dir="$OUT/corpus" train.max_steps="$STEPS"
-        train.validate_every=0 train.log_every=50 run.threads=1 run.log_level=warn)
+        train.validate_every=0 train.log_every=50 run.threads=1 run.log_level=warn "$@")
 
 # A: data-parallel, 2 ranks. Each rank's batch is max_tokens, as in B.
 mpirun -np 2 --bind-to core "$S2S" train "${common[@]}" run.dir="$OUT/dp"

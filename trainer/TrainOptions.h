@@ -32,6 +32,7 @@ struct TrainOptions {
   int early_stop_patience = 0;         // validations without improvement before stopping; 0 = off
   int64_t checksum_every = 200;        // compare parameter checksums across ranks; 0 = off
   double bucket_mb = 25.0;             // gradient all-reduce bucket size (as PyTorch DDP)
+  bool overlap_allreduce = true;       // all-reduce buckets on a thread during backward
 
   // Rules across keys: a run needs a budget (steps, epochs or minutes) to end.
   void validate() const;
@@ -82,6 +83,10 @@ struct TrainOptions {
       "compare parameter checksums across ranks every N updates (0: never)", at_least(0));
     v("bucket_mb", bucket_mb,
       "size of the gradient buckets all-reduced during backward, in MB", between(0.001, 4096.0));
+    v("overlap_allreduce", overlap_allreduce,
+      "all-reduce gradient buckets on a thread while backward runs (false: after backward; "
+      "faster when ranks have no core to spare, e.g. CPU runs with one rank per core)",
+      any());
   }
 };
 

@@ -46,6 +46,7 @@ TrainStep::TrainStep(Seq2Seq model, double label_smoothing, const TrainOptions& 
       schedule_(options) {
   GradientSyncOptions sync_options;
   sync_options.bucket_mb = options.bucket_mb;
+  sync_options.overlap = options.overlap_allreduce;
   sync_ = std::make_unique<GradientSync>(parameters_, comm_, sync_options);
 }
 
