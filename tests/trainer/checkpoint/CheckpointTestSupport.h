@@ -23,29 +23,10 @@
 #include "trainer/CheckpointState.h"
 #include "trainer/CheckpointStore.h"
 
+#include "../../support/ScratchDir.h"
+
 namespace s2s::test {
 
-// A fresh directory under the system temp dir, removed with everything in it at the end.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "s2s-ckpt-test-XXXXXX").string();
-    const char* made = ::mkdtemp(tmpl.data());
-    if (!made) throw std::runtime_error("mkdtemp failed");
-    path_ = made;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
