@@ -19,6 +19,7 @@
 
 #include "../support/ScratchDir.h"
 
+#include "../support/PythonOracle.h"
 namespace s2s::test {
 
 
@@ -84,21 +85,6 @@ inline void expect_error(const std::function<void()>& fn, const std::vector<std:
   ADD_FAILURE() << "expected an s2s::Error";
 }
 
-// Runs a Python script with the oracle interpreter (h5py, numpy); returns its stdout.
-inline std::string run_python(const std::string& script, const std::string& scratch_dir) {
-  const std::string path = scratch_dir + "/oracle.py";
-  write_file(path, script);
-  const std::string command = std::string(S2S_PYTHON) + " " + path + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return "popen failed";
-  std::string out;
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  if (status != 0) out = "python failed (" + std::to_string(status) + "): " + out;
-  return out;
-}
 
 inline bool exists(const std::string& path) { return std::filesystem::exists(path); }
 
