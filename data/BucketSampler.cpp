@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <queue>
+#include <tuple>
 
 #include "core/Check.h"
 #include "data/Rng.h"
@@ -175,11 +176,38 @@ std::vector<PlannedBatch> BucketSampler::plan(int64_t epoch, int rank) const {
     batches.push_back(std::move(copy));
   }
   for (auto& b : batches) sort_rows(b);
-  if (options_.shuffle) {
+  if (!options_.shuffle) return batches;
+  if (!options_.align_ranks) {
     Rng order = Rng::derive(seed_, kEpochShuffle + 1, static_cast<uint64_t>(epoch), static_cast<uint64_t>(rank));
     order.shuffle(batches);
+    return batches;
   }
-  return batches;
+  // Synchronous data parallelism waits for the slowest rank at every step. Every rank has
+  // the same number of batches with about the same length distribution, so ranking each
+  // rank's batches by cost and applying ONE permutation shared by all ranks puts batches of
+  // the same cost rank (similar lengths) in the same step, as fairseq's global batching does.
+  // An RNN's time is mostly its sequential steps, so the longest sides come first in the key.
+  const auto cost = [&](const PlannedBatch& b) {
+    int64_t src = 0;
+    int64_t tgt = 0;
+    for (const int64_t id : b.ids) {
+      src = std::max<int64_t>(src, src_lengths_[static_cast<size_t>(id)]);
+      tgt = std::max<int64_t>(tgt, tgt_lengths_[static_cast<size_t>(id)]);
+    }
+    return std::make_tuple(src + tgt, static_cast<int64_t>(b.ids.size()), b.ids.front());
+  };
+  std::vector<std::pair<std::tuple<int64_t, int64_t, int64_t>, size_t>> ranked;
+  ranked.reserve(batches.size());
+  for (size_t i = 0; i < batches.size(); ++i) ranked.emplace_back(cost(batches[i]), i);
+  std::sort(ranked.begin(), ranked.end());
+  std::vector<size_t> order(batches.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = ranked[i].second;
+  Rng shared = Rng::derive(seed_, kEpochShuffle + 1, static_cast<uint64_t>(epoch), uint64_t{0xa11});
+  shared.shuffle(order);
+  std::vector<PlannedBatch> aligned;
+  aligned.reserve(batches.size());
+  for (const size_t i : order) aligned.push_back(std::move(batches[i]));
+  return aligned;
 }
 
 }  // namespace s2s

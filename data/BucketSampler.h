@@ -9,7 +9,8 @@
 // an Rng derived from (seed, epoch, rank); stable-sort by (source length / bucket_width,
 // target length / bucket_width), so equal-bucket pairs stay in random order; pack greedily
 // while size x max(longest source + 1, longest target + 1) <= max_tokens; shuffle the
-// batch order.
+// batch order: with data.align_ranks (the default) one permutation shared by all ranks over
+// each rank's batches ranked by cost, so that the batches of one step have similar lengths.
 //
 // Same step count on every rank, without communication: every rank plans every rank's
 // batches (from the lengths alone, which is cheap), takes the largest count T, and a rank

@@ -116,8 +116,9 @@ CorpusReader::CorpusReader(const DataOptions& options, const std::string& split,
   Sha256 fp;
   fp.update(split);
   for (const auto& shard : entry.shards) fp.update(shard.sha256);
-  fp.update(fmt::format("|{}|{}|{}|{}|{}|{}|{}", options.max_tokens, options.max_sentences, options.max_source_length,
-                        options.max_target_length, options.bucket_width, options.shuffle, world_size));
+  fp.update(fmt::format("|{}|{}|{}|{}|{}|{}|{}|{}", options.max_tokens, options.max_sentences,
+                        options.max_source_length, options.max_target_length, options.bucket_width, options.shuffle,
+                        options.align_ranks, world_size));
   fingerprint_ = std::stoull(fp.hex_digest().substr(0, 16), nullptr, 16);
 
   stats_.split_examples = n;

@@ -16,6 +16,7 @@ struct DataOptions {
   int max_target_length = 250;      // longer target sides are dropped (and counted)
   int bucket_width = 1;             // length bucket width; 1 = sort by exact length
   bool shuffle = true;              // shuffle pairs and batch order each epoch
+  bool align_ranks = true;          // at each step, every rank's batch has a similar length
   int prefetch_batches = 16;        // batches prepared ahead by a background thread; 0 = none
   bool verify_checksums = true;     // SHA-256 of each shard a rank loads, against the manifest
 
@@ -35,6 +36,11 @@ struct DataOptions {
       "widths mix lengths more",
       at_least(1));
     v("shuffle", shuffle, "shuffle pairs and batch order every epoch (from run.seed and the epoch)", any());
+    v("align_ranks", align_ranks,
+      "with shuffle: every rank ranks its batches by cost (longest source + target, then size) and all ranks "
+      "apply one shared shuffle, so the batches of one step have similar lengths and no rank waits long for "
+      "a slower one",
+      any());
     v("prefetch_batches", prefetch_batches,
       "batches a background thread prepares ahead of training (0: prepare each on demand)", between(0, 4096));
     v("verify_checksums", verify_checksums,

@@ -10,6 +10,7 @@
 #include "trainer/CheckpointCodec.h"
 #include "trainer/ConfigWriter.h"
 #include "trainer/StopSignal.h"
+#include "trainer/StragglerMeter.h"
 #include "trainer/ParameterChecksum.h"
 #include "trainer/TrainStep.h"
 
@@ -170,6 +171,7 @@ TrainResult Trainer::run() {
   StopSignal::install();
   start_ = last_checkpoint_ = Clock::now();
   TrainingProgress progress(runtime_.world_size());
+  StragglerMeter straggler;
   TrainResult result;
   result.steps = first_step_ - 1;
   int64_t last_saved = first_step_ - 1;
@@ -186,9 +188,11 @@ TrainResult Trainer::run() {
     }
     const UpdateStats u = update(step);
     progress.add(u);
+    straggler.add(u.compute_seconds);
     result.steps = step;
 
     if (step % t.log_every == 0) {
+      progress.add_rank_wait(straggler.collect(comm_));  // collective
       const double eta = eta_seconds(step, progress.seconds() / progress.updates());
       log.info("{}", progress.line(step, train_data_->epoch(), eta));
       if (metrics_) metrics_->write(progress.record(step, train_data_->epoch()));

@@ -48,6 +48,7 @@ std::string TrainingProgress::line(int64_t step, int64_t epoch, double eta_secon
       step, epoch, loss_ / tokens, std::exp(std::min(nll_ / tokens, 50.0)), last_lr_,
       last_grad_norm_, si(tok_s), si(tok_s / world_size_), percent(compute_, total_),
       percent(comm_, total_), percent(data_, total_));
+  if (world_size_ > 1) s += fmt::format(" | rank wait {:.0f}%", percent(rank_wait_, total_));
   if (skipped_ > 0) s += fmt::format(" | {} skipped (non-finite)", skipped_);
   if (eta_seconds >= 0) s += " | ETA " + duration(eta_seconds);
   return s;
@@ -69,6 +70,7 @@ nlohmann::json TrainingProgress::record(int64_t step, int64_t epoch) const {
           {"compute_share", total_ > 0 ? compute_ / total_ : 0.0},
           {"comm_share", total_ > 0 ? comm_ / total_ : 0.0},
           {"data_share", total_ > 0 ? data_ / total_ : 0.0},
+          {"rank_wait_share", total_ > 0 ? rank_wait_ / total_ : 0.0},
           {"skipped", skipped_},
           {"seconds", total_}};
 }

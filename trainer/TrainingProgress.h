@@ -3,7 +3,9 @@
 // went) and turns it into rank 0's progress line and a metrics record:
 //
 //   [train] step 1200 | epoch 2 | loss 1.234 | ppl 3.43 | lr 8.2e-04 | gnorm 1.12 |
-//           12.3k tok/s (6.1k/rank) | compute 82% comm 12% data 1% | ETA 4m12s
+//           12.3k tok/s (6.1k/rank) | compute 82% comm 12% data 1% | rank wait 9% | ETA 4m12s
+//
+// "rank wait" (several ranks only) is the part of comm spent waiting for the slowest rank.
 //
 // Loss and perplexity are per target token over the interval, from sums reduced across
 // ranks, so they describe the global batch, not rank 0's share.
@@ -32,6 +34,9 @@ class TrainingProgress {
   explicit TrainingProgress(int world_size) : world_size_(world_size) {}
 
   void add(const UpdateStats& u);
+  // Seconds this interval's updates spent waiting for the slowest rank (mean over ranks,
+  // from StragglerMeter); part of the communication time. Shown with several ranks.
+  void add_rank_wait(double seconds) { rank_wait_ += seconds; }
   // The progress line for update `step` of `epoch`; `eta_seconds` < 0 prints no ETA.
   std::string line(int64_t step, int64_t epoch, double eta_seconds) const;
   // The same numbers for metrics.jsonl.
@@ -45,7 +50,7 @@ class TrainingProgress {
  private:
   int world_size_;
   int64_t updates_ = 0, skipped_ = 0, tokens_ = 0;
-  double loss_ = 0, nll_ = 0, data_ = 0, compute_ = 0, comm_ = 0, total_ = 0;
+  double loss_ = 0, nll_ = 0, data_ = 0, compute_ = 0, comm_ = 0, total_ = 0, rank_wait_ = 0;
   double last_grad_norm_ = 0, last_lr_ = 0;
 };
 

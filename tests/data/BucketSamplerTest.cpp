@@ -219,6 +219,61 @@ TEST(BucketSampler, UsesFlaggedFillersOnlyWhenARankHasTooFewPairs) {
   EXPECT_EQ(std::count_if(p0.begin(), p0.end(), [](const PlannedBatch& b) { return b.filler; }), 1);
 }
 
+// The longest source + longest target of a batch: what an RNN's time mostly depends on.
+int64_t batch_length(const PlannedBatch& b, const Lengths& l) {
+  int64_t src = 0, tgt = 0;
+  for (const int64_t id : b.ids) {
+    src = std::max<int64_t>(src, l.src[static_cast<size_t>(id)]);
+    tgt = std::max<int64_t>(tgt, l.tgt[static_cast<size_t>(id)]);
+  }
+  return src + tgt;
+}
+
+TEST(BucketSampler, AlignsBatchLengthsAcrossRanksAtEveryStep) {
+  // Both halves of the corpus (one per rank) hold the same lengths in different orders, so
+  // with alignment the batches of every step must have exactly the same length on both
+  // ranks; with independent shuffles they differ at most steps.
+  Lengths half = make_lengths(600, 11);
+  Lengths l = half;
+  Rng rng(5);
+  std::vector<size_t> perm(half.src.size());
+  for (size_t i = 0; i < perm.size(); ++i) perm[i] = i;
+  rng.shuffle(perm);
+  for (const size_t i : perm) {
+    l.src.push_back(half.src[i]);
+    l.tgt.push_back(half.tgt[i]);
+  }
+  DataOptions o = options();
+  o.bucket_width = 1;
+  for (const int64_t epoch : {1, 2}) {
+    const BucketSampler aligned = sampler(l, o, 2);
+    const auto a0 = aligned.plan(epoch, 0);
+    const auto a1 = aligned.plan(epoch, 1);
+    ASSERT_EQ(a0.size(), a1.size());
+    int64_t lengths_differ = 0;
+    for (size_t k = 0; k < a0.size(); ++k) lengths_differ += batch_length(a0[k], l) != batch_length(a1[k], l);
+    EXPECT_EQ(lengths_differ, 0) << "epoch " << epoch;
+
+    DataOptions independent = o;
+    independent.align_ranks = false;
+    const BucketSampler free_running = sampler(l, independent, 2);
+    const auto f0 = free_running.plan(epoch, 0);
+    const auto f1 = free_running.plan(epoch, 1);
+    ASSERT_EQ(f0.size(), f1.size());
+    int64_t free_differ = 0;
+    for (size_t k = 0; k < f0.size(); ++k) free_differ += batch_length(f0[k], l) != batch_length(f1[k], l);
+    EXPECT_GT(free_differ, static_cast<int64_t>(f0.size()) / 2) << "epoch " << epoch;
+  }
+  // Alignment changes only the order: the same batches, still a different order per epoch.
+  const auto first_ids = [](const std::vector<PlannedBatch>& plan) {
+    std::vector<int64_t> out;
+    for (const auto& b : plan) out.push_back(b.ids.front());
+    return out;
+  };
+  const BucketSampler s = sampler(l, o, 2);
+  EXPECT_NE(first_ids(s.plan(1, 0)), first_ids(s.plan(2, 0)));
+}
+
 TEST(BucketSampler, ClearErrorsForImpossibleSetups) {
   const Lengths l = make_lengths(3);
   test::expect_error([&] { sampler(l, options(), 4); }, {"3 pairs", "4 ranks"});

@@ -24,6 +24,7 @@ TEST(TrainingProgress, AveragesPerTokenOverTheIntervalAndSplitsTime) {
   p.add(u);
   u.loss_sum = 1000;  // second update: 1.0 per token
   p.add(u);
+  p.add_rank_wait(0.2);  // 10% of the 2 s
 
   const auto r = p.record(20, 3);
   EXPECT_EQ(r["step"], 20);
@@ -39,6 +40,8 @@ TEST(TrainingProgress, AveragesPerTokenOverTheIntervalAndSplitsTime) {
   EXPECT_NE(line.find("1.0k tok/s (500/rank)"), std::string::npos) << line;
   EXPECT_NE(line.find("compute 80% comm 15% data 5%"), std::string::npos) << line;
   EXPECT_NE(line.find("ETA 2m05s"), std::string::npos) << line;
+  EXPECT_NE(line.find("rank wait 10%"), std::string::npos) << line;
+  EXPECT_DOUBLE_EQ(r["rank_wait_share"].get<double>(), 0.1);
 }
 
 TEST(TrainingProgress, ResetStartsANewInterval) {
