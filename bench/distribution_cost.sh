@@ -40,10 +40,12 @@ def rate(run):  # tokens/s over the records after the first (start-up excluded)
 dp, recs = rate("dp")
 solo = rate("solo0")[0] + rate("solo1")[0]
 comm = statistics.mean(r["comm_share"] for r in recs)
+wait = statistics.mean(r["rank_wait_share"] for r in recs)
 print("| run | tokens/s |")
 print("|---|---:|")
 print(f"| A: 2 ranks data-parallel | {dp:,.0f} |")
 print(f"| B: 2 independent 1-rank runs, combined | {solo:,.0f} |")
 print(f"| A / B | {100 * dp / solo:.1f}% |")
-print(f"\nshare of A's step time waiting for communication: {100 * comm:.1f}%")
+print(f"\nshare of A's step time waiting for communication: {100 * comm:.1f}%,")
+print(f"of which waiting for the slowest rank: {100 * wait:.1f}%")
 PY

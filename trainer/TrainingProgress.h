@@ -5,7 +5,9 @@
 //   [train] step 1200 | epoch 2 | loss 1.234 | ppl 3.43 | lr 8.2e-04 | gnorm 1.12 |
 //           12.3k tok/s (6.1k/rank) | compute 82% comm 12% data 1% | rank wait 9% | ETA 4m12s
 //
-// "rank wait" (several ranks only) is the part of comm spent waiting for the slowest rank.
+// "rank wait" (several ranks only): the mean over ranks of the time spent waiting for the
+// slowest rank at the all-reduce (StragglerMeter). Part of it is hidden in "compute" when the
+// all-reduce overlaps backward; "comm" is rank 0's own wait after backward.
 //
 // Loss and perplexity are per target token over the interval, from sums reduced across
 // ranks, so they describe the global batch, not rank 0's share.
@@ -35,7 +37,7 @@ class TrainingProgress {
 
   void add(const UpdateStats& u);
   // Seconds this interval's updates spent waiting for the slowest rank (mean over ranks,
-  // from StragglerMeter); part of the communication time. Shown with several ranks.
+  // from StragglerMeter). Shown with several ranks.
   void add_rank_wait(double seconds) { rank_wait_ += seconds; }
   // The progress line for update `step` of `epoch`; `eta_seconds` < 0 prints no ETA.
   std::string line(int64_t step, int64_t epoch, double eta_seconds) const;
