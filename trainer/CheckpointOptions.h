@@ -12,8 +12,7 @@ struct CheckpointOptions {
   int64_t every_steps = 1000;   // write a checkpoint every N updates; 0 = not by steps
   double every_minutes = 30;    // and at least every M minutes of training; 0 = not by time
   int keep_last = 3;            // keep the N most recent checkpoints
-  int keep_best = 1;            // and the N best by `metric` (lower is better); 0 = none
-  std::string metric = "loss";  // validation metric that "best" is judged by
+  int keep_best = 1;            // and the N best by train.valid_metric; 0 = none
 
   template <class V>
   void fields(V& v) {
@@ -25,9 +24,7 @@ struct CheckpointOptions {
       "keep the N most recent checkpoints (older ones are deleted unless among the best)",
       at_least(1));
     v("keep_best", keep_best,
-      "also keep the N checkpoints with the lowest validation `metric` (0: none)", at_least(0));
-    v("metric", metric, "validation metric (lower is better) that keep_best ranks by",
-      one_of({"loss"}));
+      "also keep the N checkpoints with the best train.valid_metric (0: none)", at_least(0));
   }
 };
 

@@ -16,6 +16,7 @@
 #include "data/Hdf5File.h"
 #include "data/Sha256.h"
 #include "trainer/DurableFile.h"
+#include "trainer/ImprovementTracker.h"
 
 namespace s2s {
 namespace fs = std::filesystem;
@@ -209,8 +210,11 @@ void write_hdf5(const std::string& path, const CheckpointState& state,
 
 }  // namespace
 
-CheckpointStore::CheckpointStore(const std::string& run_dir, CheckpointOptions options)
-    : dir_((fs::path(run_dir) / "checkpoints").lexically_normal().string()), options_(std::move(options)) {}
+CheckpointStore::CheckpointStore(const std::string& run_dir, CheckpointOptions options,
+                                 std::string best_metric)
+    : dir_((fs::path(run_dir) / "checkpoints").lexically_normal().string()),
+      options_(std::move(options)),
+      best_metric_(std::move(best_metric)) {}
 
 std::string CheckpointStore::file_name(int64_t step) { return fmt::format("ckpt-{:08d}.h5", step); }
 std::string CheckpointStore::manifest_path() const { return dir_ + "/manifest.json"; }
@@ -316,13 +320,14 @@ void CheckpointStore::apply_retention(CheckpointManifest& manifest, const std::s
 
   std::vector<const CheckpointManifest::Entry*> ranked;
   for (const auto& e : entries) {
-    const auto it = e.metrics.find(options_.metric);
+    const auto it = e.metrics.find(best_metric_);
     if (it != e.metrics.end() && std::isfinite(it->second)) ranked.push_back(&e);
   }
-  // Lower is better; of equal values the newer one is kept.
+  // Best first (ImprovementTracker's direction); of equal values the newer one is kept.
+  const ImprovementTracker order(ImprovementTracker::higher_is_better(best_metric_));
   std::stable_sort(ranked.begin(), ranked.end(), [&](const auto* a, const auto* b) {
-    const double va = a->metrics.at(options_.metric), vb = b->metrics.at(options_.metric);
-    return va != vb ? va < vb : a->step > b->step;
+    const double va = a->metrics.at(best_metric_), vb = b->metrics.at(best_metric_);
+    return va != vb ? order.better(va, vb) : a->step > b->step;
   });
   for (size_t i = 0; i < ranked.size() && i < static_cast<size_t>(std::max(options_.keep_best, 0)); ++i) {
     keep.insert(ranked[i]->file);
@@ -521,6 +526,22 @@ std::vector<CheckpointStore::Info> CheckpointStore::list() const {
   }
   std::sort(out.begin(), out.end(), [](const Info& a, const Info& b) { return a.step != b.step ? a.step < b.step : a.file < b.file; });
   return out;
+}
+
+std::optional<CheckpointStore::Loaded> CheckpointStore::read_best() const {
+  const ImprovementTracker order(ImprovementTracker::higher_is_better(best_metric_));
+  const Info* best = nullptr;
+  const auto infos = list();
+  for (const auto& info : infos) {
+    const auto it = info.metrics.find(best_metric_);
+    if (!info.valid() || it == info.metrics.end() || !std::isfinite(it->second)) continue;
+    // Of equal values the newer one (infos are by step).
+    if (!best || !order.better(best->metrics.at(best_metric_), it->second)) best = &info;
+  }
+  if (!best) return std::nullopt;
+  log.info("best checkpoint by validation {}: {} ({} = {:.4f})", best_metric_, best->path,
+           best_metric_, best->metrics.at(best_metric_));
+  return Loaded{best->path, read(best->path)};
 }
 
 }  // namespace s2s

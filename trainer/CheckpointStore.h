@@ -51,7 +51,10 @@ class CheckpointStore {
   // process there to prove that no point leaves the run without a loadable checkpoint).
   using FaultHook = std::function<void(const std::string& point)>;
 
-  explicit CheckpointStore(const std::string& run_dir, CheckpointOptions options = {});
+  // `best_metric` (train.valid_metric) ranks checkpoints for keep_best and read_best();
+  // ImprovementTracker::higher_is_better() says which way.
+  explicit CheckpointStore(const std::string& run_dir, CheckpointOptions options = {},
+                           std::string best_metric = "loss");
 
   const std::string& dir() const { return dir_; }  // RUN_DIR/checkpoints
   static std::string file_name(int64_t step);      // ckpt-00001200.h5
@@ -66,6 +69,10 @@ class CheckpointStore {
   // warning that names what was wrong with each newer one. nullopt when the run has no
   // checkpoint at all; throws s2s::Error naming the files when none is usable.
   std::optional<Loaded> read_latest() const;
+
+  // The valid listed checkpoint with the best `best_metric` (of equal values the newest),
+  // read and verified; nullopt when no valid checkpoint records that metric.
+  std::optional<Loaded> read_best() const;
 
   // One checkpoint file, verified against the manifest when listed there (a file that is
   // not, e.g. copied from elsewhere, is read with a warning that its checksum is unknown).
@@ -94,6 +101,7 @@ class CheckpointStore {
 
   std::string dir_;
   CheckpointOptions options_;
+  std::string best_metric_;
   FaultHook fault_hook_;
 };
 

@@ -6,6 +6,7 @@
 
 #include "data/DataOptions.h"
 #include "model/ModelOptions.h"
+#include "model/search/SearchOptions.h"
 #include "trainer/CheckpointOptions.h"
 #include "trainer/RunOptions.h"
 #include "trainer/TrainOptions.h"
@@ -20,6 +21,7 @@ struct Config {
   DataOptions data;
   ModelOptions model;
   TrainOptions train;
+  SearchOptions search;
   CheckpointOptions checkpoint;
 
   // Visits each section: v(name, section_struct, one-line doc).
@@ -29,6 +31,8 @@ struct Config {
     v("data", data, "the corpus written by `s2s prep` and how batches are formed from it");
     v("model", model, "shape of the Bahdanau encoder-decoder");
     v("train", train, "optimiser, learning-rate schedule, budgets, logging and validation");
+    v("search", search,
+      "how s2s translate and s2s eval decode by default, and validation with a decoding metric");
     v("checkpoint", checkpoint, "when checkpoints are written and which are kept");
   }
 };

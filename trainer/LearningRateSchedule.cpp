@@ -7,7 +7,8 @@
 
 namespace s2s {
 
-LearningRateSchedule::LearningRateSchedule(const TrainOptions& options) : options_(options) {}
+LearningRateSchedule::LearningRateSchedule(const TrainOptions& options)
+    : options_(options), tracker_(ImprovementTracker::higher_is_better(options.valid_metric)) {}
 
 double LearningRateSchedule::at(int64_t step) const {
   S2S_ASSERT(step >= 1);

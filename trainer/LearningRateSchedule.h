@@ -16,7 +16,7 @@ class LearningRateSchedule {
 
   // Learning rate for update number `step` (1 for the first update).
   double at(int64_t step) const;
-  // Feeds a validation result (lower is better) to the plateau schedule; returns true if it
+  // Feeds a validation result of train.valid_metric to the plateau schedule; returns true if it
   // lowered the learning rate. Other schedules ignore it.
   bool observe_validation(double metric);
 

@@ -28,7 +28,7 @@ struct TrainOptions {
   int max_nonfinite_in_row = 10;       // abort after this many skipped non-finite updates
   int64_t log_every = 50;              // progress line and metrics record every N updates
   int64_t validate_every = 500;        // validation every N updates; 0 = only at the end
-  std::string early_stop_metric = "loss";  // validation metric watched for early stopping
+  std::string valid_metric = "loss";   // loss | bleu | chrf | exact_match: best checkpoint, plateau, early stop
   int early_stop_patience = 0;         // validations without improvement before stopping; 0 = off
   int64_t checksum_every = 200;        // compare parameter checksums across ranks; 0 = off
   double bucket_mb = 25.0;             // gradient all-reduce bucket size (as PyTorch DDP)
@@ -73,9 +73,12 @@ struct TrainOptions {
     v("log_every", log_every, "progress line and metrics record every N updates", at_least(1));
     v("validate_every", validate_every,
       "validate every N updates (0: only at the end of training)", at_least(0));
-    v("early_stop_metric", early_stop_metric,
-      "validation metric that early stopping and the plateau schedule watch",
-      one_of({"loss"}));
+    v("valid_metric", valid_metric,
+      "validation metric that picks the best checkpoint and that early stopping and the "
+      "plateau schedule watch: loss (lower is better) or bleu, chrf, exact_match (higher is "
+      "better; validation then also decodes the validation split with the search: settings, "
+      "each rank its share)",
+      one_of({"loss", "bleu", "chrf", "exact_match"}));
     v("early_stop_patience", early_stop_patience,
       "stop after this many validations without improvement (0: never stop early)",
       at_least(0));

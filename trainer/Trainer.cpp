@@ -33,7 +33,7 @@ Trainer::Trainer(const Config& config, Runtime& runtime, Communicator& comm,
       runtime_(runtime),
       comm_(comm),
       device_(runtime.device()),
-      last_valid_loss_(std::numeric_limits<double>::quiet_NaN()) {
+      early_stop_(ImprovementTracker::higher_is_better(config.train.valid_metric)) {
   const int rank = runtime_.rank(), world = runtime_.world_size();
   const auto seed = static_cast<uint64_t>(config_.run.seed);
 
@@ -68,12 +68,29 @@ Trainer::Trainer(const Config& config, Runtime& runtime, Communicator& comm,
   log.info("model: {} parameters ({} {}), on {}", count, config_.model.cell,
            config_.model.readout, device_.str());
 
+  // Validation: the loss, and with a decoding metric the outputs of the search: section's
+  // search, detokenized with the corpus's own tokenizers.
+  const Manifest& corpus = train_data_->manifest();
+  const auto tokenizer = [&](const SideEntry& side) -> std::shared_ptr<const Tokenizer> {
+    return make_tokenizer(side.tokenizer, side.tokenizer_model.empty()
+                                              ? std::string()
+                                              : fmt::format("{}/{}", config_.data.dir, side.tokenizer_model));
+  };
+  translator_ = std::make_unique<Translator>(model_, train_data_->source_vocab(), train_data_->target_vocab(),
+                                             tokenizer(corpus.source), tokenizer(corpus.target), config_.search);
+  const bool decode = config_.train.valid_metric != "loss";
+  validator_ = std::make_unique<Validator>(*valid_data_, model_, *translator_, comm_, device_, decode);
+  if (decode)
+    log.info("validation decodes with beam {} ({} length penalty, alpha {}) for valid_metric {}",
+             config_.search.beam_size, config_.search.length_penalty, config_.search.alpha,
+             config_.train.valid_metric);
+
   step_ = std::make_unique<TrainStep>(model_, config_.model.label_smoothing, config_.train, comm_);
   log.info("gradient sync: {} buckets of <= {} MB over {}, {}", step_->sync().buckets().size(),
            config_.train.bucket_mb, comm_.backend(),
            step_->sync().overlaps() ? "overlapping backward" : "after backward");
 
-  checkpoints_ = std::make_unique<CheckpointStore>(config_.run.dir, config_.checkpoint);
+  checkpoints_ = std::make_unique<CheckpointStore>(config_.run.dir, config_.checkpoint, config_.train.valid_metric);
   resume(resume_request);
 }
 
@@ -107,11 +124,23 @@ void Trainer::resume(const ResumeRequest& request) {
     return;
   }
   CheckpointCodec::restore_optimizer(step_->optimizer(), named, state);
-  step_->schedule().restore(state.double_scalar("schedule_plateau_scale"),
-                            state.double_scalar("schedule_best"),
-                            static_cast<int>(state.int_scalar("schedule_stalls")));
-  early_stop_.restore(state.double_scalar("early_stop_best"),
-                      static_cast<int>(state.int_scalar("early_stop_stalls")));
+  // The best values are in the units of the metric they were measured with.
+  const auto metric = state.scalars.find("valid_metric");
+  const std::string saved_metric =
+      metric == state.scalars.end() ? "loss" : std::get<std::string>(metric->second);
+  if (saved_metric == config_.train.valid_metric) {
+    step_->schedule().restore(state.double_scalar("schedule_plateau_scale"),
+                              state.double_scalar("schedule_best"),
+                              static_cast<int>(state.int_scalar("schedule_stalls")));
+    early_stop_.restore(state.double_scalar("early_stop_best"),
+                        static_cast<int>(state.int_scalar("early_stop_stalls")));
+  } else {
+    step_->schedule().restore(state.double_scalar("schedule_plateau_scale"),
+                              step_->schedule().plateau_tracker().best(), 0);
+    log.warn("checkpoint {} watched validation {}, this run watches {}: early stopping and the "
+             "plateau schedule start their best value and patience again",
+             state.source, saved_metric, config_.train.valid_metric);
+  }
   first_step_ = state.step + 1;
 
   const int rank = runtime_.rank(), world = runtime_.world_size();
@@ -149,7 +178,16 @@ void Trainer::save_checkpoint(int64_t step, const std::string& why) {
   state.config_yaml = ConfigWriter::to_yaml(config_);
   state.vocab_hashes = {{"src", train_data_->source_vocab().hash()},
                         {"tgt", train_data_->target_vocab().hash()}};
-  if (!std::isnan(last_valid_loss_)) state.metrics["loss"] = last_valid_loss_;
+  if (last_valid_) {
+    state.metrics["loss"] = last_valid_->loss;
+    if (last_valid_->decoded) {
+      state.metrics["bleu"] = last_valid_->scores.bleu.bleu;
+      state.metrics["chrf"] = last_valid_->scores.chrf;
+      state.metrics["exact_match"] = last_valid_->scores.exact_match;
+      state.metrics["token_error_rate"] = last_valid_->scores.token_error_rate;
+    }
+  }
+  state.scalars["valid_metric"] = config_.train.valid_metric;
   const auto named = model_->named_parameters();
   CheckpointCodec::capture_model(named, state);
   CheckpointCodec::capture_optimizer(step_->optimizer(), named, state);
@@ -202,9 +240,10 @@ TrainResult Trainer::run() {
       check_parameters_consistent(parameters_, comm_, step);
     bool stop_early = false;
     if (t.validate_every > 0 && step % t.validate_every == 0) {
-      last_valid_loss_ = validate(step);
-      step_->schedule().observe_validation(last_valid_loss_);
-      early_stop_.observe(last_valid_loss_);
+      last_valid_ = validate(step);
+      const double value = last_valid_->metric(t.valid_metric);
+      step_->schedule().observe_validation(value);
+      early_stop_.observe(value);
       stop_early = t.early_stop_patience > 0 && early_stop_.stalls() >= t.early_stop_patience;
     }
     const int64_t every = config_.checkpoint.every_steps;
@@ -213,17 +252,17 @@ TrainResult Trainer::run() {
       last_saved = step;
     }
     if (stop_early) {
-      log.info("early stop: validation loss has not improved on {:.4f} for {} validations",
-               early_stop_.best(), early_stop_.stalls());
+      log.info("early stop: validation {} has not improved on {:.4f} for {} validations",
+               t.valid_metric, early_stop_.best(), early_stop_.stalls());
       result.stop_reason = "early_stop";
       break;
     }
   }
   if (result.stop_reason != "signal" &&
       (t.validate_every == 0 || result.steps % t.validate_every != 0) && result.steps >= first_step_)
-    last_valid_loss_ = validate(result.steps);
+    last_valid_ = validate(result.steps);
   if (last_saved != result.steps) save_checkpoint(result.steps, result.stop_reason);
-  result.last_valid_loss = last_valid_loss_;
+  result.last_valid_loss = last_valid_ ? last_valid_->loss : std::numeric_limits<double>::quiet_NaN();
   result.epoch = train_data_->epoch();
   log.info("done after {} updates ({}), {:.1f} min; validation loss {:.4f}", result.steps,
            result.stop_reason, seconds_since(start_) / 60.0, result.last_valid_loss);
@@ -242,35 +281,18 @@ UpdateStats Trainer::update(int64_t step) {
   return u;
 }
 
-double Trainer::validate(int64_t step) {
-  torch::NoGradGuard no_grad;
-  model_->eval();
-  double nll = 0;
-  int64_t tokens = 0;
-  // One pass over this rank's part of the validation split (next() ends the epoch).
-  while (auto batch = valid_data_->next()) {
-    if (batch->filler) continue;
-    const BatchTensors b = BatchTensors::from(*batch, device_);
-    const LossOutput loss =
-        LabelSmoothedLoss(0.0)(model_->forward(b.src, b.src_lengths, b.tgt_in).logits, b.tgt_out);
-    nll += loss.nll_sum.item<double>();
-    tokens += loss.tokens;
-  }
-  auto totals =
-      torch::tensor({nll, static_cast<double>(tokens)}, torch::kFloat64).to(comm_.device());
-  comm_.all_reduce_sum(totals);
-  totals = totals.cpu();
-  const double global_tokens = std::max(totals[1].item<double>(), 1.0);
-  const double loss = totals[0].item<double>() / global_tokens;
-  log.info("validation: loss {:.4f} | ppl {:.2f} | {} tokens", loss, std::exp(std::min(loss, 50.0)),
-           static_cast<int64_t>(global_tokens));
-  if (metrics_)
-    metrics_->write({{"kind", "valid"},
-                     {"step", step},
-                     {"loss", loss},
-                     {"ppl", std::exp(std::min(loss, 50.0))},
-                     {"tokens", static_cast<int64_t>(global_tokens)}});
-  return loss;
+ValidationResult Trainer::validate(int64_t step) {
+  const ValidationResult v = validator_->run();
+  if (v.decoded)
+    log.info("validation: loss {:.4f} | ppl {:.2f} | {} tokens | BLEU {:.2f} | chrF {:.2f} | exact "
+             "{:.2f}% | TER {:.2f}% | {} segments | {:.1f} s",
+             v.loss, std::exp(std::min(v.loss, 50.0)), v.tokens, v.scores.bleu.bleu, v.scores.chrf,
+             v.scores.exact_match, v.scores.token_error_rate, v.scores.segments, v.seconds);
+  else
+    log.info("validation: loss {:.4f} | ppl {:.2f} | {} tokens", v.loss,
+             std::exp(std::min(v.loss, 50.0)), v.tokens);
+  if (metrics_) metrics_->write(v.record(step));
+  return v;
 }
 
 Batch Trainer::next_batch() {

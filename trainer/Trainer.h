@@ -23,6 +23,8 @@
 #include "trainer/Runtime.h"
 #include "trainer/TrainStep.h"
 #include "trainer/TrainingProgress.h"
+#include "trainer/Translator.h"
+#include "trainer/Validator.h"
 
 namespace s2s {
 
@@ -54,7 +56,7 @@ class Trainer {
   void resume(const ResumeRequest& request);  // restores a checkpoint, if asked and present
   void save_checkpoint(int64_t step, const std::string& why);  // collective; rank 0 writes
   UpdateStats update(int64_t step);  // one optimiser update (or a skipped one)
-  double validate(int64_t step);     // per-token validation loss over all ranks
+  ValidationResult validate(int64_t step);  // collective: loss (and decoded metrics) over all ranks
   Batch next_batch();                // the next batch, crossing epoch boundaries
   // Collective: why the run must stop before update `step` (budget, signal), agreed by all.
   std::optional<std::string> stop_reason(int64_t step, bool* checkpoint_due);
@@ -70,11 +72,13 @@ class Trainer {
   Seq2Seq model_{nullptr};
   std::vector<torch::Tensor> parameters_;
   std::unique_ptr<TrainStep> step_;
+  std::unique_ptr<Translator> translator_;  // decodes for validation (train.valid_metric)
+  std::unique_ptr<Validator> validator_;
   ImprovementTracker early_stop_;
   std::unique_ptr<MetricsLog> metrics_;  // rank 0 only
   std::unique_ptr<CheckpointStore> checkpoints_;
   int64_t first_step_ = 1;               // 1, or the step after the resumed checkpoint
-  double last_valid_loss_;               // of the last validation (NaN: none yet)
+  std::optional<ValidationResult> last_valid_;  // the last validation (none yet: nullopt)
   std::chrono::steady_clock::time_point last_checkpoint_;
   std::chrono::steady_clock::time_point start_;
 };

@@ -1,8 +1,14 @@
 #pragma once
 // How greedy and beam search decode: beam width, n-best, length normalisation and the
 // output length limit. validate() throws s2s::Error naming the bad field.
+//
+// The config's `search:` section (fields()) holds the defaults of `s2s translate`/`eval`
+// and of validation decoding (train.valid_metric other than loss); n_best and
+// keep_attention are per call and not config keys.
 #include <cstdint>
 #include <string>
+
+#include "core/FieldRule.h"
 
 namespace s2s {
 
@@ -33,6 +39,20 @@ struct SearchOptions {
 
   // Keep the attention weights of every returned hypothesis (one row per scored token).
   bool keep_attention = false;
+
+  template <class V>
+  void fields(V& v) {
+    v("beam_size", beam_size, "hypotheses kept per sentence (1: greedy search)", at_least(1));
+    v("length_penalty", length_penalty,
+      "length normalisation of finished hypotheses: none (raw log-probability), gnmt "
+      "(((5 + n) / 6)^alpha) or power (n^alpha)",
+      one_of({"none", "gnmt", "power"}));
+    v("alpha", alpha, "exponent of the gnmt and power length penalties", between(0.0, 10.0));
+    v("max_length_ratio", max_length_ratio,
+      "longest output: floor(max_length_ratio * source tokens) + max_length_offset", at_least(0.0));
+    v("max_length_offset", max_length_offset, "tokens added to the output length limit",
+      at_least(0));
+  }
 
   void validate() const;
   // lp(n) of the chosen length_penalty; n >= 1.

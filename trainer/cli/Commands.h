@@ -11,6 +11,8 @@ void add_prep_command(CLI::App& app);     // s2s prep (--tsv F | --source F --ta
 void add_inspect_command(CLI::App& app);  // s2s inspect CORPUS_DIR [--pairs N] [--no-verify]
 void add_train_command(CLI::App& app);    // s2s train --config FILE [section.key=value ...]
 void add_score_command(CLI::App& app);    // s2s score --hyp H --ref R1 [--ref R2 ...] [--json]
-void add_plot_command(CLI::App& app);     // s2s plot curves RUN_DIR [-o OUT.png]
+void add_plot_command(CLI::App& app);     // s2s plot curves RUN_DIR | attention --checkpoint C --input F --lines 1,3 -o DIR
+void add_translate_command(CLI::App& app);  // s2s translate --checkpoint C [--input F] [--beam N] [--nbest K] [--attention F]
+void add_eval_command(CLI::App& app);       // s2s eval --checkpoint C --tsv F [--json]
 
 }  // namespace s2s::cli

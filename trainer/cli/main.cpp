@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   s2s::cli::add_inspect_command(app);
   s2s::cli::add_train_command(app);
   s2s::cli::add_score_command(app);
+  s2s::cli::add_translate_command(app);
+  s2s::cli::add_eval_command(app);
   s2s::cli::add_plot_command(app);
 
   try {

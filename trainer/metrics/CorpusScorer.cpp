@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <fstream>
 
 #include "core/Check.h"
@@ -50,6 +51,48 @@ MetricScores CorpusScorer::scores() const {
   m.chrf = chrf_.score();
   m.exact_match = exact_.score();
   m.token_error_rate = ter_.score();
+  return m;
+}
+
+// [0, 4) BLEU clipped matches per order, [4, 8) BLEU hypothesis n-grams per order,
+// 8 BLEU hypothesis length, 9 BLEU reference length, [10, 28) chrF statistics,
+// 28 exact matches, 29 segments, 30 token edits, 31 reference tokens (token error rate),
+// 32 segments x references.
+std::vector<double> CorpusScorer::statistics() const {
+  std::vector<double> s;
+  s.reserve(kStatistics);
+  const BleuScore bleu = bleu_.score();
+  for (const int64_t c : bleu.correct) s.push_back(static_cast<double>(c));
+  for (const int64_t t : bleu.total) s.push_back(static_cast<double>(t));
+  s.push_back(static_cast<double>(bleu.sys_len));
+  s.push_back(static_cast<double>(bleu.ref_len));
+  for (const int64_t c : chrf_.stats()) s.push_back(static_cast<double>(c));
+  s.push_back(static_cast<double>(exact_.matches()));
+  s.push_back(static_cast<double>(exact_.segments()));
+  s.push_back(static_cast<double>(ter_.edits()));
+  s.push_back(ter_.reference_length());
+  s.push_back(static_cast<double>(segments_ * references_));
+  S2S_ASSERT(s.size() == kStatistics);
+  return s;
+}
+
+MetricScores CorpusScorer::from_statistics(const std::vector<double>& s) {
+  S2S_CHECK(s.size() == kStatistics, "metric statistics: expected {} numbers, got {}", kStatistics, s.size());
+  const auto count = [&](size_t i) { return static_cast<int64_t>(std::llround(s[i])); };
+  constexpr size_t kOrder = BleuScore::kOrder;
+  std::array<int64_t, kOrder> correct{}, total{};
+  for (size_t n = 0; n < kOrder; ++n) correct[n] = count(n), total[n] = count(kOrder + n);
+  size_t i = 2 * kOrder;
+  MetricScores m;
+  m.bleu = CorpusBleu::compute(correct, total, count(i), count(i + 1));
+  i += 2;
+  CorpusChrf::Stats chrf{};
+  for (auto& c : chrf) c = count(i++);
+  m.chrf = CorpusChrf::f_score(chrf);
+  m.exact_match = ExactMatch::score_of(count(i), count(i + 1));
+  m.segments = count(i + 1);
+  m.token_error_rate = TokenErrorRate::score_of(count(i + 2), s[i + 3]);
+  m.references = m.segments > 0 ? count(i + 4) / m.segments : 0;
   return m;
 }
 

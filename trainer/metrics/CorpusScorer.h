@@ -42,6 +42,15 @@ class CorpusScorer {
   void add(std::string_view hypothesis, const std::vector<std::string_view>& references);
   MetricScores scores() const;
 
+  // The sufficient statistics of every metric as one vector of counts (exact in float64 up
+  // to 2^53): the element-wise sum of several scorers' statistics (e.g. an all-reduce over
+  // the ranks that each scored a share of a corpus) gives, through from_statistics(), the
+  // scores of the whole corpus. Averaging per-share scores would not (BLEU and chrF are not
+  // means of segment scores). Layout: kStatistics entries, see CorpusScorer.cpp.
+  static constexpr size_t kStatistics = 2 * BleuScore::kOrder + 2 + 3 * CorpusChrf::kOrder + 5;
+  std::vector<double> statistics() const;
+  static MetricScores from_statistics(const std::vector<double>& statistics);
+
   // Reads one segment per line (UTF-8; "\n" or "\r\n" line ends) from the hypothesis file
   // and from every reference file, and scores them. Throws s2s::Error naming the file when
   // one cannot be read, is not UTF-8 (with the line), or has a different line count.

@@ -12,8 +12,8 @@ void ExactMatch::add(std::string_view hypothesis, const std::vector<std::string_
   ++segments_;
 }
 
-double ExactMatch::score() const {
-  return segments_ == 0 ? 0.0 : 100.0 * static_cast<double>(matches_) / static_cast<double>(segments_);
+double ExactMatch::score_of(int64_t matches, int64_t segments) {
+  return segments == 0 ? 0.0 : 100.0 * static_cast<double>(matches) / static_cast<double>(segments);
 }
 
 }  // namespace s2s

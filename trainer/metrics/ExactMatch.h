@@ -11,7 +11,9 @@ namespace s2s {
 class ExactMatch {
  public:
   void add(std::string_view hypothesis, const std::vector<std::string_view>& references);
-  double score() const;  // 0..100; 0 for an empty corpus
+  double score() const { return score_of(matches_, segments_); }  // 0..100; 0 for an empty corpus
+  // The score of summed counts (e.g. of several ranks' shares).
+  static double score_of(int64_t matches, int64_t segments);
   int64_t matches() const { return matches_; }
   int64_t segments() const { return segments_; }
 

@@ -39,9 +39,9 @@ void TokenErrorRate::add(std::string_view hypothesis, const std::vector<std::str
   ref_len_ += len_sum / static_cast<double>(references.size());
 }
 
-double TokenErrorRate::score() const {
-  if (ref_len_ > 0) return 100.0 * static_cast<double>(edits_) / ref_len_;
-  return edits_ > 0 ? 100.0 : 0.0;
+double TokenErrorRate::score_of(int64_t edits, double reference_length) {
+  if (reference_length > 0) return 100.0 * static_cast<double>(edits) / reference_length;
+  return edits > 0 ? 100.0 : 0.0;
 }
 
 }  // namespace s2s

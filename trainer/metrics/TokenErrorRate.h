@@ -19,7 +19,9 @@ namespace s2s {
 class TokenErrorRate {
  public:
   void add(std::string_view hypothesis, const std::vector<std::string_view>& references);
-  double score() const;  // percent
+  double score() const { return score_of(edits_, ref_len_); }  // percent
+  // The score of summed statistics (e.g. of several ranks' shares).
+  static double score_of(int64_t edits, double reference_length);
   int64_t edits() const { return edits_; }
   double reference_length() const { return ref_len_; }
 

@@ -1,11 +1,17 @@
-// Specification of `s2s plot curves RUN_DIR [-o OUT]` as a user meets it.
+// Specification of `s2s plot curves RUN_DIR [-o OUT]` and `s2s plot attention` as a user
+// meets them.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
+#include "../../support/ScratchDir.h"
 #include "../../support/Subprocess.h"
 #include "../plot/PngCheck.h"
+#include "TinyRun.h"
+#include "trainer/plot/AttentionHeatmapPlot.h"
 
 namespace s2s {
 namespace {
@@ -37,6 +43,34 @@ TEST(PlotCommand, MissingRunDirIsAOneLineError) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "s2s: error: cannot read /nonexistent/run/metrics.jsonl: pass a run directory "
                    "written by s2s train (it holds metrics.jsonl)\n");
+}
+
+TEST(PlotCommand, AttentionDrawsTheChosenLinesAtTheirTokenCounts) {
+  const test::TinyRun t = test::tiny_run();
+  test::ScratchDir scratch("s2s-plot");
+  const auto r = test::run_command(test::s2s_binary() + " plot attention --checkpoint " + t.checkpoint +
+                                   " --beam 2 --input " + t.sources + " --lines 1,3 -o " + scratch / "pics");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The token counts as `s2s translate --attention` reports them for the same lines.
+  const auto tr = test::run_command(test::s2s_binary() + " translate --checkpoint " + t.checkpoint +
+                                    " --beam 2 --input " + t.sources + " --attention " + scratch / "a.jsonl");
+  ASSERT_EQ(tr.exit_code, 0) << tr.err;
+  const auto records = test::read_lines(scratch / "a.jsonl");
+  for (const int line : {1, 3}) {
+    const auto j = nlohmann::json::parse(records.at(static_cast<size_t>(line - 1)));
+    const std::string png = scratch / ("pics/attention-" + std::to_string(line) + ".png");
+    const auto size = test::png_size(png);
+    ASSERT_TRUE(size.valid) << png;
+    EXPECT_EQ(size.width, AttentionHeatmapPlot::kMarginX + 40 * j["source"].size());
+    EXPECT_EQ(size.height, AttentionHeatmapPlot::kMarginY + 40 * j["output"].size());
+    EXPECT_EQ(test::decode_png(png), std::to_string(size.width) + " " + std::to_string(size.height) + "\n") << png;
+  }
+  EXPECT_FALSE(std::filesystem::exists(scratch / "pics/attention-2.png"));
+
+  const auto bad = test::run_command(test::s2s_binary() + " plot attention --checkpoint " + t.checkpoint +
+                                     " --input " + t.sources + " --lines 41 -o " + scratch / "pics");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("has 40 lines, there is no line 41"), std::string::npos) << bad.err;
 }
 
 }  // namespace

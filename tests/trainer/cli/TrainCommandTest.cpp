@@ -2,6 +2,7 @@
 // corpus, it trains, validates, and writes its run directory; data that is uneven across
 // ranks never hangs a rank; bad input ends every rank with one line and a non-zero exit.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -62,6 +63,40 @@ TEST(TrainCommand, TrainsOnTwoRanksAndWritesItsRunDirectory) {
   }
   EXPECT_EQ(train_lines, 4);  // every 5 of 20 updates
   EXPECT_EQ(valid_lines, 2);  // at 10 and 20
+}
+
+TEST(TrainCommand, BleuAsValidationMetricDecodesEveryRanksShareAndRanksCheckpoints) {
+  const std::string dir = fresh_dir("valid_bleu");
+  auto prep = test::run_command(test::s2s_binary() + " prep --sample --sample-pairs 2000 --valid-count 120 "
+                                "--test-count 10 --no-progress " + dir + "/corpus");
+  ASSERT_EQ(prep.exit_code, 0) << prep.err;
+  const auto r = test::run_command(mpirun(2, "train data.dir=" + dir + "/corpus run.dir=" + dir +
+                                                 "/run train.max_steps=20 train.validate_every=10" +
+                                                 kTinyTraining + " train.valid_metric=bleu"
+                                                 " search.beam_size=2 checkpoint.every_steps=10"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("validation decodes with beam 2"), std::string::npos) << r.err;
+  std::istringstream lines(test::read_text(dir + "/run/metrics.jsonl"));
+  int valid = 0;
+  for (std::string line; std::getline(lines, line);) {
+    const auto j = nlohmann::json::parse(line);
+    if (j["kind"] != "valid") continue;
+    ++valid;
+    for (const char* key : {"loss", "bleu", "chrf", "exact_match", "token_error_rate"})
+      EXPECT_TRUE(j.contains(key) && j[key].is_number()) << key << " missing: " << line;
+    // The two ranks' shares together are the whole validation split, each pair once.
+    EXPECT_EQ(j["segments"], 120) << line;
+    EXPECT_GE(j["bleu"].get<double>(), 0.0);
+    EXPECT_LE(j["bleu"].get<double>(), 100.0);
+  }
+  EXPECT_EQ(valid, 2);
+  // Checkpoints record the decoded metrics, and the run's best is judged by BLEU.
+  const auto checkpoints = CheckpointStore(dir + "/run", {}, "bleu").list();
+  ASSERT_EQ(checkpoints.size(), 2u);
+  for (const auto& c : checkpoints) EXPECT_EQ(c.metrics.count("bleu"), 1u) << c.file;
+  const auto best = test::run_command(": | " + test::s2s_binary() + " translate --best --checkpoint " + dir + "/run");
+  EXPECT_EQ(best.exit_code, 0) << best.err;
+  EXPECT_NE(best.err.find("best checkpoint by validation bleu"), std::string::npos) << best.err;
 }
 
 TEST(TrainCommand, DataUnevenAcrossRanksNeverHangsARank) {

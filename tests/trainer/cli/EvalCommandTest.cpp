@@ -1,0 +1,89 @@
+// Specification of `s2s eval`: its metrics are exactly what `s2s score` gives on the
+// outputs of `s2s translate` with the same options (and BLEU/chrF what sacreBLEU gives),
+// plus a teacher-forced validation loss over every reference token.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "../../support/PythonOracle.h"
+#include "../../support/ScratchDir.h"
+#include "../../support/Subprocess.h"
+#include "TinyRun.h"
+
+namespace s2s {
+namespace {
+
+TEST(EvalCommand, MetricsEqualScoreOnTranslateOutputAndSacrebleu) {
+  const test::TinyRun t = test::tiny_run();
+  test::ScratchDir scratch("s2s-eval");
+  const std::string options = " --checkpoint " + t.checkpoint + " --beam 3 --length-penalty power --alpha 1";
+  const auto eval = test::run_command(test::s2s_binary() + " eval --tsv " + t.pairs + " --json -o " +
+                                      scratch / "eval_hyp.txt" + options);
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  const auto e = nlohmann::json::parse(eval.out);
+
+  const auto tr = test::run_command(test::s2s_binary() + " translate --input " + t.sources + " --output " +
+                                    scratch / "hyp.txt" + options);
+  ASSERT_EQ(tr.exit_code, 0) << tr.err;
+  EXPECT_EQ(test::read_text(scratch / "hyp.txt"), test::read_text(scratch / "eval_hyp.txt"));
+  const auto score = test::run_command(test::s2s_binary() + " score --json --hyp " + scratch / "hyp.txt" +
+                                       " --ref " + t.references);
+  ASSERT_EQ(score.exit_code, 0) << score.err;
+  const auto s = nlohmann::json::parse(score.out);
+  for (const char* key : {"segments", "bleu", "chrf", "exact_match", "token_error_rate", "sys_len", "ref_len"})
+    EXPECT_EQ(e[key], s[key]) << key;
+  EXPECT_EQ(e["segments"], 40);
+  EXPECT_EQ(e["beam_size"], 3);
+  EXPECT_EQ(e["length_penalty"], "power");
+  EXPECT_EQ(e["step"], 300);
+
+  const std::string out = test::run_python(
+      "import sacrebleu\n"
+      "hyp = open('" + scratch / "hyp.txt" + "', encoding='utf-8').read().split('\\n')[:-1]\n"
+      "ref = open('" + t.references + "', encoding='utf-8').read().split('\\n')[:-1]\n"
+      "print(sacrebleu.corpus_bleu(hyp, [ref]).score, sacrebleu.corpus_chrf(hyp, [ref]).score)\n",
+      scratch.path());
+  std::istringstream oracle(out);
+  double bleu = -1, chrf = -1;
+  ASSERT_TRUE(oracle >> bleu >> chrf) << out;
+  EXPECT_NEAR(e["bleu"].get<double>(), bleu, 1e-4);
+  EXPECT_NEAR(e["chrf"].get<double>(), chrf, 1e-4);
+
+  // The loss covers every reference token plus </s> (space tokenizer: words + 1), and a
+  // trained model beats the uniform distribution over its vocabulary by far.
+  int64_t tokens = 0;
+  for (const auto& ref : test::read_lines(t.references))
+    tokens += std::count(ref.begin(), ref.end(), ' ') + 2;
+  EXPECT_EQ(e["loss_tokens"], tokens);
+  const double loss = e["loss"].get<double>();
+  EXPECT_GT(loss, 0.0);
+  EXPECT_LT(loss, 0.5 * std::log(24.0));
+  EXPECT_NEAR(e["ppl"].get<double>(), std::exp(loss), 1e-9);
+}
+
+TEST(EvalCommand, TablePrintsEveryMetricAndTheLoss) {
+  const test::TinyRun t = test::tiny_run();
+  const auto r = test::run_command(test::s2s_binary() + " eval --beam 1 --tsv " + t.pairs + " --checkpoint " + t.run);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* row : {"checkpoint", "step 300", "beam 1", "BLEU", "chrF", "exact match", "token error rate",
+                          "validation loss"})
+    EXPECT_NE(r.out.find(row), std::string::npos) << row << " missing from:\n" << r.out;
+}
+
+TEST(EvalCommand, AMalformedTsvIsOneLineNamingTheLine) {
+  const test::TinyRun t = test::tiny_run();
+  test::ScratchDir scratch("s2s-eval");
+  std::ofstream(scratch / "bad.tsv") << "a b\tB A\nno tab here\n";
+  const auto r = test::run_command(test::s2s_binary() + " eval --tsv " + scratch / "bad.tsv" + " --checkpoint " + t.checkpoint);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(scratch / "bad.tsv:2"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace s2s

@@ -1,0 +1,188 @@
+// Specification of `s2s translate` as a user runs it on a trained checkpoint: one output
+// line per input line in input order, the same whatever the batch size; n-best lists in
+// fairseq/Marian format, best first; attention weights that are distributions over the
+// source; a run directory means its latest checkpoint; one-line errors when the corpus
+// files the checkpoint needs are missing or are not the ones it was trained with.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "../../support/ScratchDir.h"
+#include "../../support/Subprocess.h"
+#include "TinyRun.h"
+
+namespace s2s {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string translate(const test::TinyRun& t, const std::string& args) {
+  return test::s2s_binary() + " translate --checkpoint " + t.checkpoint + " --input " + t.sources + " " + args;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST(TranslateCommand, OneLinePerInputAndBatchingChangesNothing) {
+  const test::TinyRun t = test::tiny_run();
+  const auto sources = test::read_lines(t.sources);
+  ASSERT_EQ(sources.size(), 40u);
+  for (const char* beam : {"1", "3"}) {
+    const auto batched = test::run_command(translate(t, std::string("--beam ") + beam + " --batch-size 16"));
+    const auto single = test::run_command(translate(t, std::string("--beam ") + beam + " --batch-size 1"));
+    ASSERT_EQ(batched.exit_code, 0) << batched.err;
+    ASSERT_EQ(single.exit_code, 0) << single.err;
+    EXPECT_EQ(lines_of(batched.out).size(), sources.size());
+    EXPECT_EQ(batched.out, single.out) << "beam " << beam;
+  }
+  // The model learned something: most outputs have the reference's length (the sample
+  // task maps each source token to one target token).
+  const auto out = lines_of(test::run_command(translate(t, "--beam 1")).out);
+  const auto refs = test::read_lines(t.references);
+  int same_length = 0;
+  for (size_t i = 0; i < out.size(); ++i)
+    same_length += std::count(out[i].begin(), out[i].end(), ' ') == std::count(refs[i].begin(), refs[i].end(), ' ');
+  EXPECT_GT(same_length, 20) << "outputs:\n" << test::run_command(translate(t, "--beam 1")).out;
+}
+
+TEST(TranslateCommand, StdinAndOutputFileAndRunDirectoryGiveTheSameLines) {
+  const test::TinyRun t = test::tiny_run();
+  test::ScratchDir scratch("s2s-translate");
+  const auto from_file = test::run_command(translate(t, "--beam 2"));
+  ASSERT_EQ(from_file.exit_code, 0) << from_file.err;
+  // The run directory's latest checkpoint is step 300, the same file.
+  const auto r = test::run_command("cat " + t.sources + " | " + test::s2s_binary() + " translate --checkpoint " +
+                                   t.run + " --beam 2 --output " + scratch / "out.txt");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(test::read_text(scratch / "out.txt"), from_file.out);
+  // --best: the checkpoint with the lowest validation loss, whichever it is, loads and translates.
+  const auto best = test::run_command(test::s2s_binary() + " translate --best --checkpoint " + t.run + " --input " + t.sources);
+  ASSERT_EQ(best.exit_code, 0) << best.err;
+  EXPECT_NE(best.err.find("best checkpoint by validation loss"), std::string::npos) << best.err;
+  EXPECT_EQ(lines_of(best.out).size(), 40u);
+}
+
+TEST(TranslateCommand, EmptyInputGivesEmptyOutput) {
+  const test::TinyRun t = test::tiny_run();
+  const auto r = test::run_command(": | " + test::s2s_binary() + " translate --checkpoint " + t.checkpoint);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(TranslateCommand, NBestListsAreIndexedSortedAndStartWithTheBeamOutput) {
+  const test::TinyRun t = test::tiny_run();
+  const auto plain = test::run_command(translate(t, "--beam 4"));
+  const auto nbest = test::run_command(translate(t, "--beam 4 --nbest 3"));
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  ASSERT_EQ(nbest.exit_code, 0) << nbest.err;
+  const auto best = lines_of(plain.out);
+  const auto lines = lines_of(nbest.out);
+  ASSERT_EQ(lines.size(), 3 * best.size());
+  const std::regex format(R"(^(\d+) \|\|\| (.*) \|\|\| (-?\d+\.\d+)$)");
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(lines[i], m, format)) << lines[i];
+    EXPECT_EQ(std::stoul(m[1]), i / 3) << lines[i];
+    const double score = std::stod(m[3]);
+    EXPECT_LE(score, 0.0);
+    if (i % 3 == 0) {
+      EXPECT_EQ(m[2].str(), best[i / 3]);
+    } else {
+      std::smatch prev;
+      std::regex_match(lines[i - 1], prev, format);
+      EXPECT_LE(score, std::stod(prev[3])) << "n-best of line " << i / 3 << " out of order";
+      EXPECT_NE(m[2].str(), prev[2].str()) << "duplicate hypothesis in an n-best list";
+    }
+  }
+  const auto too_many = test::run_command(translate(t, "--beam 2 --nbest 3"));
+  EXPECT_EQ(too_many.exit_code, 1);
+  EXPECT_NE(too_many.err.find("--nbest 3 needs --beam 3 or more"), std::string::npos) << too_many.err;
+}
+
+TEST(TranslateCommand, AttentionRowsAreDistributionsOverTheSourceTokens) {
+  const test::TinyRun t = test::tiny_run();
+  test::ScratchDir scratch("s2s-translate");
+  const auto r = test::run_command(translate(t, "--beam 3 --attention " + scratch / "attention.jsonl"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto outputs = lines_of(r.out);
+  const auto sources = test::read_lines(t.sources);
+  const auto records = test::read_lines(scratch / "attention.jsonl");
+  ASSERT_EQ(records.size(), sources.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    const auto j = nlohmann::json::parse(records[i]);
+    EXPECT_EQ(j["index"], i);
+    const auto source = j["source"].get<std::vector<std::string>>();
+    const auto output = j["output"].get<std::vector<std::string>>();
+    // Space tokenizer: the source tokens are the words of the line, then </s>.
+    EXPECT_EQ(source.size(), static_cast<size_t>(std::count(sources[i].begin(), sources[i].end(), ' ') + 2));
+    EXPECT_EQ(source.back(), "</s>");
+    EXPECT_EQ(output.back(), "</s>");
+    std::string joined;
+    for (size_t k = 0; k + 1 < output.size(); ++k) {
+      if (k > 0) joined += ' ';
+      joined += output[k];
+    }
+    EXPECT_EQ(joined, outputs[i]);
+    const auto& rows = j["attention"];
+    ASSERT_EQ(rows.size(), output.size());
+    for (const auto& row : rows) {
+      ASSERT_EQ(row.size(), source.size());
+      double sum = 0;
+      for (const auto& w : row) {
+        EXPECT_GE(w.get<double>(), 0.0);
+        sum += w.get<double>();
+      }
+      EXPECT_NEAR(sum, 1.0, 1e-5);
+    }
+  }
+}
+
+TEST(TranslateCommand, MissingOrForeignVocabularyIsOneLineNamingTheFile) {
+  const test::TinyRun t = test::tiny_run();
+  test::ScratchDir scratch("s2s-translate");
+  const std::string copy = scratch / "corpus";
+  fs::copy(t.corpus, copy, fs::copy_options::recursive);
+  fs::remove(copy + "/vocab.tgt.json");
+  const auto missing = test::run_command("echo 'a b' | " + test::s2s_binary() + " translate --checkpoint " +
+                                         t.checkpoint + " --data " + copy);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("s2s: error: " + copy + "/vocab.tgt.json: vocabulary file not found"), std::string::npos)
+      << missing.err;
+  EXPECT_EQ(lines_of(missing.err).back().rfind("s2s: error: ", 0), 0u) << missing.err;
+
+  // Another corpus's (valid) vocabulary in its place.
+  {
+    std::ofstream tsv(scratch / "other.tsv");
+    for (int i = 0; i < 50; ++i) tsv << "x" << i % 7 << " y\tz" << i % 5 << " w\n";
+  }
+  ASSERT_EQ(test::run_command(test::s2s_binary() + " prep --no-progress --valid-count 5 --tsv " +
+                              scratch / "other.tsv " + scratch / "other").exit_code, 0);
+  fs::copy_file(scratch / "other/vocab.tgt.json", copy + "/vocab.tgt.json");
+  const auto foreign = test::run_command("echo 'a b' | " + test::s2s_binary() + " translate --checkpoint " +
+                                         t.checkpoint + " --data " + copy);
+  EXPECT_EQ(foreign.exit_code, 1);
+  EXPECT_NE(foreign.err.find(copy + "/vocab.tgt.json: vocabulary hash"), std::string::npos) << foreign.err;
+  EXPECT_NE(foreign.err.find("differs from the hash"), std::string::npos) << foreign.err;
+
+  // The corpus directory itself gone: the error names the manifest it looked for.
+  const auto gone = test::run_command("echo 'a b' | " + test::s2s_binary() + " translate --checkpoint " +
+                                      t.checkpoint + " --data " + scratch / "nowhere");
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_NE(gone.err.find(scratch / "nowhere/manifest.json not found"), std::string::npos) << gone.err;
+}
+
+}  // namespace
+}  // namespace s2s

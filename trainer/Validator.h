@@ -1,0 +1,55 @@
+#pragma once
+// One validation of a training run, collective over all ranks: each rank scores its share of
+// the validation split (its CorpusReader) and the sums are all-reduced.
+//   - always: the label-smoothing-free loss per target token under teacher forcing;
+//   - with decoding (train.valid_metric bleu, chrf or exact_match): each rank also decodes
+//     its share with the Translator's search options and scores the detokenized outputs
+//     against the detokenized references (the validation targets' ids, so pieces outside
+//     the vocabulary read as <unk>); the metrics' sufficient statistics are all-reduced
+//     (CorpusScorer::statistics), never their per-rank scores.
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+
+#include "data/CorpusReader.h"
+#include "model/Seq2Seq.h"
+#include "trainer/Communicator.h"
+#include "trainer/Translator.h"
+#include "trainer/metrics/CorpusScorer.h"
+
+namespace s2s {
+
+struct ValidationResult {
+  double loss = 0;        // nats per target token
+  int64_t tokens = 0;     // target tokens, all ranks
+  bool decoded = false;   // whether `scores` were computed
+  MetricScores scores;    // of the decoded outputs, all ranks
+  double seconds = 0;     // wall time of this validation
+
+  // The value of train.valid_metric `name`: loss, bleu, chrf or exact_match.
+  double metric(const std::string& name) const;
+  // The metrics.jsonl record: kind, step, loss, ppl, tokens, seconds, and with decoding
+  // bleu, chrf, exact_match, token_error_rate, segments.
+  nlohmann::json record(int64_t step) const;
+};
+
+class Validator {
+ public:
+  // `data`, `translator` and `comm` must outlive the Validator; `model` is the translator's.
+  Validator(CorpusReader& data, Seq2Seq model, Translator& translator, Communicator& comm,
+            torch::Device device, bool decode);
+
+  // One pass over this rank's share of the split; collective (every rank must call it).
+  ValidationResult run();
+
+ private:
+  CorpusReader& data_;
+  Seq2Seq model_;
+  Translator& translator_;
+  Communicator& comm_;
+  torch::Device device_;
+  bool decode_;
+};
+
+}  // namespace s2s

@@ -1,0 +1,44 @@
+#include "trainer/cli/DecodeFlags.h"
+
+namespace s2s::cli {
+
+void DecodeFlags::add_to(CLI::App* cmd) {
+  cmd->add_option("--checkpoint", request_.checkpoint,
+                  "checkpoint file, or run directory (its latest valid checkpoint)")
+      ->required();
+  cmd->add_flag("--best", request_.best,
+                "with a run directory: its best checkpoint by the run's train.valid_metric");
+  cmd->add_option("--data", request_.corpus_dir,
+                  "corpus directory with the vocabularies and tokenizer models (default: the "
+                  "checkpoint config's data.dir)");
+  cmd->add_option("--device", request_.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--batch-size", batch_size_, "sentences decoded together (sorted by length)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  const std::string group = "Search (default: the checkpoint config's search: section)";
+  cmd->add_option("--beam", beam_, "beam size; 1 = greedy search")->check(CLI::PositiveNumber)->group(group);
+  cmd->add_option("--length-penalty", length_penalty_, "none, gnmt ((5+n)/6)^alpha or power n^alpha")
+      ->check(CLI::IsMember(std::vector<std::string>{"none", "gnmt", "power"}))
+      ->group(group);
+  cmd->add_option("--alpha", alpha_, "exponent of the length penalty")->check(CLI::NonNegativeNumber)->group(group);
+  cmd->add_option("--max-length-ratio", max_length_ratio_,
+                  "longest output: floor(ratio * source tokens) + offset")
+      ->check(CLI::NonNegativeNumber)
+      ->group(group);
+  cmd->add_option("--max-length-offset", max_length_offset_, "tokens added to the output length limit")
+      ->check(CLI::NonNegativeNumber)
+      ->group(group);
+}
+
+SearchOptions DecodeFlags::search(const SearchOptions& defaults) const {
+  SearchOptions o = defaults;
+  if (beam_) o.beam_size = *beam_;
+  if (length_penalty_) o.length_penalty = *length_penalty_;
+  if (alpha_) o.alpha = *alpha_;
+  if (max_length_ratio_) o.max_length_ratio = *max_length_ratio_;
+  if (max_length_offset_) o.max_length_offset = *max_length_offset_;
+  o.validate();
+  return o;
+}
+
+}  // namespace s2s::cli

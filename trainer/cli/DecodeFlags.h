@@ -1,0 +1,38 @@
+#pragma once
+// The flags that `s2s translate`, `s2s eval` and `s2s plot attention` share: which
+// checkpoint (and where its corpus is), the device, the batch size and the search. A search
+// flag left out takes the value of the checkpoint config's `search:` section.
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/search/SearchOptions.h"
+#include "trainer/TrainedModel.h"
+
+namespace s2s::cli {
+
+class DecodeFlags {
+ public:
+  // Registers the flags on `cmd`; this object must outlive the parse (keep it in the
+  // command's shared arguments).
+  void add_to(CLI::App* cmd);
+
+  TrainedModel load() const { return TrainedModel::load(request_); }
+  // `defaults` (the checkpoint's search: section) with the given flags applied.
+  SearchOptions search(const SearchOptions& defaults) const;
+  int64_t batch_size() const { return batch_size_; }
+
+ private:
+  TrainedModelRequest request_;
+  int64_t batch_size_ = 32;
+  std::optional<int64_t> beam_;
+  std::optional<std::string> length_penalty_;
+  std::optional<double> alpha_;
+  std::optional<double> max_length_ratio_;
+  std::optional<int64_t> max_length_offset_;
+};
+
+}  // namespace s2s::cli
