@@ -8,6 +8,7 @@
 #   bash launch/testing/slurm-local.sh up DIR     # install if missing, start, wait for idle
 #   source DIR/env.sh                             # SLURM_CONF for sbatch/srun/squeue/...
 #   bash launch/testing/slurm-local.sh down DIR   # cancel every job, stop the daemons
+#   (S2S_SLURM_OWNER_PID=PID with up: stop by itself once process PID has ended)
 #
 # Needs root (slurmd runs jobs as their user; munged and slurmd as root is the simple
 # way on a test machine). The node has the real core count (`slurmd -C`); plugins are the
@@ -83,7 +84,7 @@ up() {
 
   mkdir -p "$DIR"/{munge,state,spool,log,run,tmp} "$DIR/spool/slurmd-$(hostname -s)"
   chmod 700 "$DIR/munge"
-  local node ports hw
+  local node hw ctld_port slurmd_port
   node="$(hostname -s)"
   # The hardware line as slurmd sees it (CPUs, sockets, cores, threads): a node configured
   # with more than it has is drained at once.
@@ -160,6 +161,16 @@ EOF
     die "node $node is '${state:-unknown}', not idle, 30 s after start (logs in $DIR/log)"
   fi
   say "up: node $node idle (${hw%% *}), slurmctld on 127.0.0.1:$ctld_port; source $DIR/env.sh"
+  # A test killed outright (ctest's timeout) runs no trap: S2S_SLURM_OWNER_PID=PID stops the
+  # cluster once that process is gone.
+  if [ -n "${S2S_SLURM_OWNER_PID:-}" ]; then
+    (
+      trap '' HUP
+      while kill -0 "$S2S_SLURM_OWNER_PID" 2>/dev/null; do sleep 2; done
+      bash "$0" down "$DIR" >/dev/null 2>&1 || true
+    ) </dev/null >/dev/null 2>&1 &
+    disown
+  fi
 }
 
 case "$action" in

@@ -40,7 +40,7 @@ TRAIN=(--config "$SRC/configs/smoke.yaml" "data.dir=$WORK/corpus" run.seed=7 run
 # Two hosts, one rank each, over TCP on the veth pair. `--bind none`: both "hosts" share
 # this machine's cores, so per-node core blocks would put both ranks on core 0.
 t0=$SECONDS
-S2S_NETNS_MAP="$NETNS_MAP" timeout 180 ip netns exec "$NS_A" \
+S2S_NETNS_MAP="$NETNS_MAP" timeout -k 10 180 ip netns exec "$NS_A" \
   bash "$SRC/launch/mpirun.sh" --s2s "$S2S" --hosts "$IP_A,$IP_B" --ranks-per-node 1 \
     --bind none --iface "$SUBNET" --mca plm_rsh_agent "$SRC/launch/testing/netns-rsh.sh" \
     -- "${TRAIN[@]}" "run.dir=$WORK/two-hosts" >"$WORK/two-hosts.log" 2>&1 \
@@ -50,7 +50,7 @@ grep -q "this is rank 0/2 on .* (local 0/1)" "$WORK/two-hosts.log" \
   || fail "rank 0 did not see 2 ranks on 2 nodes (local 0/1) in $WORK/two-hosts.log"
 
 t0=$SECONDS
-timeout 180 bash "$SRC/launch/mpirun.sh" --s2s "$S2S" --ranks-per-node 2 \
+timeout -k 10 180 bash "$SRC/launch/mpirun.sh" --s2s "$S2S" --ranks-per-node 2 \
   -- "${TRAIN[@]}" "run.dir=$WORK/one-host" >"$WORK/one-host.log" 2>&1 \
   || { tail -n 30 "$WORK/one-host.log" >&2; fail "the 1-host run failed (log above)"; }
 say "1 host x 2 ranks: done ($((SECONDS - t0)) s)"

@@ -37,7 +37,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bash "$SRC/launch/testing/slurm-local.sh" up "$WORK/slurm"
+S2S_SLURM_OWNER_PID=$$ bash "$SRC/launch/testing/slurm-local.sh" up "$WORK/slurm"
 # shellcheck disable=SC1091
 . "$WORK/slurm/env.sh"
 "$S2S" prep --sample "$WORK/corpus" --no-progress >/dev/null 2>&1 || fail "s2s prep --sample failed"
