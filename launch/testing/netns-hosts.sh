@@ -22,6 +22,7 @@ die() { printf '[netns-hosts] error: %s\n' "$*" >&2; exit 1; }
 
 [ $# -eq 2 ] || die "usage: $0 up|down DIR"
 action="$1"
+if [ "$action" = down ] && [ ! -d "$2" ]; then exit 0; fi  # nothing there, nothing to remove
 mkdir -p "$2"
 DIR="$(cd "$2" && pwd)"
 ENV_FILE="$DIR/hosts.env"

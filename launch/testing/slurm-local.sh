@@ -23,6 +23,7 @@ die() { printf '[slurm-local] error: %s\n' "$*" >&2; exit 1; }
 usage() { die "usage: $0 up|down DIR"; }
 [ $# -eq 2 ] || usage
 action="$1"
+if [ "$action" = down ] && [ ! -d "$2" ]; then exit 0; fi  # nothing there, nothing to stop
 mkdir -p "$2"
 DIR="$(cd "$2" && pwd)"
 
