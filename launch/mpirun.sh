@@ -25,7 +25,8 @@
 #                       stay on its cores and near its GPU; none: `--bind-to none`, the OS
 #                       schedules (use it when several "nodes" share one machine's cores, or
 #                       nodes differ). Falls back to none when ranks outnumber cores.
-#   --cores-per-node C  cores of a node for --bind cores (default: this node's, from lscpu)
+#   --cores-per-node C  cores of a node for --bind cores (default: in Slurm, ranks per node x
+#                       SLURM_CPUS_PER_TASK; else this node's, from lscpu)
 #   --iface NET         TCP traffic (MPI's and the launcher's) only on NET: an interface name
 #                       (eth0, ib0) or a CIDR (10.1.0.0/16); sets btl_tcp_if_include and
 #                       oob_tcp_if_include. NCCL picks its own: NCCL_SOCKET_IFNAME=...
@@ -120,6 +121,9 @@ fi
 np=$((node_count * per_node))
 
 # ---- mapping and binding ---------------------------------------------------------------------
+if [ -z "$cores" ] && ((in_slurm)) && [[ "${SLURM_CPUS_PER_TASK:-}" =~ ^[1-9][0-9]*$ ]]; then
+  cores=$((per_node * SLURM_CPUS_PER_TASK))   # what the job owns of a node, not all of it
+fi
 if [ -z "$cores" ]; then
   cores="$(lscpu -p=CORE,SOCKET 2>/dev/null | grep -v '^#' | sort -u | wc -l)"
   ((cores > 0)) || cores="$(nproc)"
