@@ -79,15 +79,17 @@ say "job $job trained 20 steps and checkpointed ($((SECONDS - t0)) s)"
 
 # ---- 2. preempted, requeued, resumed, finished ----------------------------------------------
 t0=$SECONDS
-job="$(submit long 300)"
-say "job $job (long, 300 steps) submitted"
-wait_for 120 "job $job to reach step 40" grep -qs '\] step 40 ' "$WORK/long.out"
+job="$(submit long 400)"
+say "job $job (long, 400 steps) submitted"
+# Preempt early (step 20 of 400, polled every 0.2 s): on an idle machine a step takes ~25 ms.
+for _ in $(seq 1 600); do grep -qs '\] step 20 ' "$WORK/long.out" && break; sleep 0.2; done
+grep -qs '\] step 20 ' "$WORK/long.out" || fail "job $job did not reach step 20 in 120 s"
 # What --signal=B:USR1@N does at N seconds before the limit: USR1 to the batch shell only.
 scancel --batch --signal=USR1 "$job" || fail "scancel --batch --signal=USR1 $job failed"
 say "job $job: USR1 sent to its batch shell"
 wait_for 60 "job $job to be requeued" restarted_once "$job"
 # The local cluster lets a requeued job start again 10 s later (cred_expire=10; default 120).
-wait_for 180 "requeued job $job to end" ended "$job"
+wait_for 240 "requeued job $job to end" ended "$job"
 state_is "$job" COMPLETED || fail "requeued job $job ended $(field "$job" JobState) (exit $(field "$job" ExitCode))"
 
 out="$WORK/long.out"
@@ -97,8 +99,8 @@ grep -q "checkpointed and stopped (exit 75): requeueing job $job" "$out" \
 grep -q "job $job (restart 1)" "$out" || fail "no second run (restart 1) of job $job in $out"
 resumed="$(sed -n 's/.*\[ckpt\] resumed from .*: step \([0-9]*\),.*/\1/p' "$out" | head -n 1)"
 [ -n "$resumed" ] && ((resumed > 0)) || fail "the requeued run did not resume from a checkpoint (no 'resumed from ...: step N>0' in $out)"
-((resumed < 300)) || fail "resumed at step $resumed: the preemption came after the end"
-grep -q "done after 300 updates (max_steps)" "$out" || fail "the requeued run did not finish at step 300"
-[ "$(latest_step "$WORK/long")" = 300 ] || fail "s2s inspect $WORK/long: latest checkpoint is not step 300"
-say "job $job: checkpoint at step $resumed and exit 75, requeued, resumed from it, finished 300 ($((SECONDS - t0)) s)"
+((resumed < 400)) || fail "resumed at step $resumed: the preemption came after the end"
+grep -q "done after 400 updates (max_steps)" "$out" || fail "the requeued run did not finish at step 400"
+[ "$(latest_step "$WORK/long")" = 400 ] || fail "s2s inspect $WORK/long: latest checkpoint is not step 400"
+say "job $job: checkpoint at step $resumed and exit 75, requeued, resumed from it, finished 400 ($((SECONDS - t0)) s)"
 echo "[slurm-test $LAUNCHER] passed"
