@@ -40,6 +40,8 @@ APT_PACKAGES=(
   libsentencepiece-dev sentencepiece  # subword tokenizers
   libbenchmark-dev                    # bench/
   gnuplot-nox                         # pictures: alignment heatmaps and training curves
+  slurm-wlm munge                     # tests/launch: a one-node Slurm (srun --mpi=pmix: mpi_pmix_v4
+  libpmix2 iproute2                   #   of slurm-wlm-basic-plugins, on libpmix2); netns "hosts"
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
