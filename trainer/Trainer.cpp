@@ -1,8 +1,10 @@
 #include "trainer/Trainer.h"
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <limits>
+#include <thread>
 
 #include "core/Check.h"
 #include "core/Log.h"
@@ -18,6 +20,7 @@ namespace {
 
 const Log log("train");
 const Log ckpt_log("ckpt");
+const Log comm_log("comm");
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) {
@@ -72,8 +75,37 @@ Trainer::Trainer(const Config& config, Runtime& runtime, Communicator& comm,
            config_.train.bucket_mb, comm_.backend(),
            step_->sync().overlaps() ? "overlapping backward" : "after backward");
 
+  // The collective watchdog: from here on, a collective that waits longer than
+  // train.collective_timeout_s ends the job with a report instead of hanging it.
+  CollectiveWatchdogOptions watch;
+  watch.timeout_s = world > 1 ? config_.train.collective_timeout_s : 0.0;  // alone: nobody to wait for
+  if (watch.timeout_s > 0) {
+    arrivals_ = std::make_unique<ArrivalTracker>();
+    watch.missing = [this](int64_t arrival) { return arrivals_->missing(arrival); };
+    if (comm_.backend() == "nccl")
+      watch.poll = [this] {
+        std::string error = comm_.async_error();
+        return error.empty() ? step_->sync().communicator().async_error() : error;
+      };
+    watch.expired = [this, rank](const std::string& report) {
+      comm_log.error("rank {}: {}", rank, report);
+      // Rank 0's report names the missing ranks: let it come first when it is waiting too.
+      if (rank != 0) std::this_thread::sleep_for(std::chrono::seconds(2));
+      comm_log.error("rank {}: ending the job (exit code {})", rank, CollectiveWatchdog::kTimeoutExitCode);
+      std::fflush(nullptr);
+      comm_.abort(CollectiveWatchdog::kTimeoutExitCode);  // NCCL: ncclCommAbort, then MPI_Abort
+    };
+  }
+  watchdog_ = std::make_unique<CollectiveWatchdog>(std::move(watch));
+
   checkpoints_ = std::make_unique<CheckpointStore>(config_.run.dir, config_.checkpoint);
   resume(resume_request);
+}
+
+int64_t Trainer::announce(const std::string& label) {
+  ++arrival_;
+  if (arrivals_) arrivals_->arrive(arrival_, label);
+  return arrival_;
 }
 
 void Trainer::resume(const ResumeRequest& request) {
@@ -138,7 +170,12 @@ void Trainer::save_checkpoint(int64_t step, const std::string& why) {
   // Every rank contributes its cursor and RNG state; rank 0 writes the file.
   const auto mine = CheckpointCodec::pack_rank(
       CheckpointCodec::capture_rank(train_data_->cursor().to_string(), device_));
-  const std::vector<std::string> all = comm_.all_gather(mine);
+  std::vector<std::string> all;
+  {
+    const std::string label = fmt::format("checkpoint gather, step {}", step);
+    CollectiveWatchdog::Scope armed(*watchdog_, label, announce(label));
+    all = comm_.all_gather(mine);
+  }
   last_checkpoint_ = Clock::now();
   if (runtime_.rank() != 0) return;
 
@@ -194,8 +231,11 @@ TrainResult Trainer::run() {
       if (metrics_) metrics_->write(progress.record(step, train_data_->epoch()));
       progress.reset();
     }
-    if (t.checksum_every > 0 && step % t.checksum_every == 0)
+    if (t.checksum_every > 0 && step % t.checksum_every == 0) {
+      const std::string label = fmt::format("parameter checksum, step {}", step);
+      CollectiveWatchdog::Scope armed(*watchdog_, label, announce(label));
       check_parameters_consistent(parameters_, comm_, step);
+    }
     bool stop_early = false;
     if (t.validate_every > 0 && step % t.validate_every == 0) {
       last_valid_loss_ = validate(step);
@@ -219,6 +259,10 @@ TrainResult Trainer::run() {
       (t.validate_every == 0 || result.steps % t.validate_every != 0) && result.steps >= first_step_)
     last_valid_loss_ = validate(result.steps);
   if (last_saved != result.steps) save_checkpoint(result.steps, result.stop_reason);
+  if (arrivals_) {
+    CollectiveWatchdog::Scope armed(*watchdog_, "end-of-run arrival count");
+    arrivals_->finish();
+  }
   result.last_valid_loss = last_valid_loss_;
   result.epoch = train_data_->epoch();
   log.info("done after {} updates ({}), {:.1f} min; validation loss {:.4f}", result.steps,
@@ -232,7 +276,15 @@ UpdateStats Trainer::update(int64_t step) {
   for (int micro = 0; micro < config_.train.accumulate; ++micro)
     micro_batches.push_back(BatchTensors::from(next_batch(), device_));
   const double data_seconds = seconds_since(start);
-  UpdateStats u = step_->apply(micro_batches, step);
+  // Forward and backward are under the watchdog too: the gradient all-reduce runs during
+  // backward, and a rank ahead of the others waits for them here. Announced by the
+  // stop-flag all-reduce just before it.
+  UpdateStats u;
+  {
+    CollectiveWatchdog::Scope armed(*watchdog_, fmt::format("gradient all-reduce, step {}", step),
+                                    arrival_);
+    u = step_->apply(micro_batches, step);
+  }
   u.data_seconds = data_seconds;
   u.total_seconds = seconds_since(start);
   return u;
@@ -254,7 +306,11 @@ double Trainer::validate(int64_t step) {
   }
   auto totals =
       torch::tensor({nll, static_cast<double>(tokens)}, torch::kFloat64).to(comm_.device());
-  comm_.all_reduce_sum(totals);
+  {
+    const std::string label = fmt::format("validation all-reduce, step {}", step);
+    CollectiveWatchdog::Scope armed(*watchdog_, label, announce(label));
+    comm_.all_reduce_sum(totals);
+  }
   totals = totals.cpu();
   const double global_tokens = std::max(totals[1].item<double>(), 1.0);
   const double loss = totals[0].item<double>() / global_tokens;
@@ -293,7 +349,11 @@ std::optional<std::string> Trainer::stop_reason(int64_t step, bool* checkpoint_d
   if (rank0 && config_.checkpoint.every_minutes > 0 &&
       since_checkpoint >= config_.checkpoint.every_minutes)
     flags += kField * kField;
-  flags = comm_.all_reduce_sum(flags);
+  {
+    const std::string label = fmt::format("stop-flag all-reduce, step {}", step);
+    CollectiveWatchdog::Scope armed(*watchdog_, label, announce(label));
+    flags = comm_.all_reduce_sum(flags);
+  }
   *checkpoint_due = flags / (kField * kField) > 0;
   if (flags % kField > 0) {
     log.info("stop requested by a signal on {} rank(s): writing a checkpoint, then exiting with "
