@@ -10,6 +10,7 @@
 #include "core/Log.h"
 #include "trainer/BatchTensors.h"
 #include "trainer/CheckpointCodec.h"
+#include "trainer/ConfigDiff.h"
 #include "trainer/ConfigWriter.h"
 #include "trainer/StopSignal.h"
 #include "trainer/ParameterChecksum.h"
@@ -130,6 +131,18 @@ void Trainer::resume(const ResumeRequest& request) {
   check_vocab("src", train_data_->source_vocab());
   check_vocab("tgt", train_data_->target_vocab());
 
+  // The model's shape must be the checkpoint's, resumed or fine-tuned; other keys (budgets,
+  // learning rate, dropout, ...) may change and are listed.
+  std::vector<ConfigChange> changes = ConfigDiff::between(state.config_yaml, config_, state.source);
+  std::vector<ConfigChange> shape;
+  for (const ConfigChange& c : changes)
+    if (c.shape) shape.push_back(c);
+  if (!shape.empty())
+    S2S_FAIL("checkpoint {} holds a model of another shape than this config: {} (checkpoint -> "
+             "config); it can be neither resumed nor fine-tuned (--fine-tune) into another shape: "
+             "set {}={} again, or start a new run without it (--no-resume, or another run.dir)",
+             state.source, ConfigDiff::describe(shape), shape.front().key, shape.front().saved);
+
   const auto named = model_->named_parameters();
   CheckpointCodec::restore_model(named, state);
   if (request.weights_only) {
@@ -137,6 +150,9 @@ void Trainer::resume(const ResumeRequest& request) {
              state.source, state.step);
     return;
   }
+  if (!changes.empty())
+    ckpt_log.info("resuming from {} with a changed config (checkpoint -> now): {}", state.source,
+                  ConfigDiff::describe(changes));
   CheckpointCodec::restore_optimizer(step_->optimizer(), named, state);
   step_->schedule().restore(state.double_scalar("schedule_plateau_scale"),
                             state.double_scalar("schedule_best"),
@@ -158,11 +174,15 @@ void Trainer::resume(const ResumeRequest& request) {
     cursor.epoch = ReaderCursor::from_string(state.ranks.at(0).cursor).epoch;
     cursor.position = 0;
     train_data_->restore(cursor);
-    log.warn("resumed from {} (step {}) written by {} ranks on {} ranks: re-derived the data "
-             "cursors (epoch {} restarts from its first batch, planned for {} ranks; per-rank "
-             "batches of data.max_tokens={} tokens) and the dropout seeds",
-             state.source, state.step, state.world_size(), world, cursor.epoch, world,
-             config_.data.max_tokens);
+    const int64_t per_rank = int64_t{config_.data.max_tokens} * config_.train.accumulate;
+    log.warn("resumed from {} (step {}; training goes on at step {}), written by {} ranks, on {} "
+             "ranks: re-derived the data cursors (epoch {} restarts from its first batch, planned "
+             "for {} ranks: {} batches per rank) and each rank's dropout seed (from run.seed); the "
+             "per-rank batch stays data.max_tokens={} tokens x train.accumulate={}, so an update now "
+             "covers up to {} tokens instead of {} (train.lr is not rescaled)",
+             state.source, state.step, state.step + 1, state.world_size(), world, cursor.epoch,
+             world, train_data_->batches_in_epoch(), config_.data.max_tokens,
+             config_.train.accumulate, per_rank * world, per_rank * state.world_size());
   }
 }
 
