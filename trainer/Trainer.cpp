@@ -280,7 +280,8 @@ TrainResult Trainer::run() {
     last_valid_loss_ = validate(result.steps);
   if (last_saved != result.steps) save_checkpoint(result.steps, result.stop_reason);
   if (arrivals_) {
-    CollectiveWatchdog::Scope armed(*watchdog_, "end-of-run arrival count");
+    const std::string label = fmt::format("end-of-run arrival count, step {}", result.steps);
+    CollectiveWatchdog::Scope armed(*watchdog_, label, announce(label));
     arrivals_->finish();
   }
   result.last_valid_loss = last_valid_loss_;
