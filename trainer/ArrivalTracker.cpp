@@ -112,6 +112,7 @@ void ArrivalTracker::drain() {
 std::string ArrivalTracker::missing(int64_t sequence) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (mpi_->rank != 0) return "ranks that did not arrive: rank 0 keeps that record and reports them";
+  if (sequence <= 0) return "ranks that did not arrive: unknown (no collective was announced yet)";
   if (!mpi_->thread_multiple)
     return "ranks that did not arrive: unknown (MPI gives no MPI_THREAD_MULTIPLE, so the watchdog "
            "cannot read arrivals while the job waits)";
@@ -125,9 +126,12 @@ std::string ArrivalTracker::missing(int64_t sequence) {
   for (int r = 0; r < mpi_->size; ++r)
     if (mpi_->newest[static_cast<size_t>(r)] < sequence)
       by_last[mpi_->newest[static_cast<size_t>(r)]].push_back(r);
-  if (by_last.empty())
-    return "ranks that did not arrive: none (every rank entered it; one is stuck inside it, or "
-           "the network between them is)";
+  if (by_last.empty()) {
+    const auto label = labels_.find(sequence);
+    return fmt::format("ranks that did not arrive: none known (every rank reached '{}'; one is "
+                       "stuck after it, or the network between them is)",
+                       label != labels_.end() ? label->second : fmt::format("collective #{}", sequence));
+  }
   std::string text = "ranks that did not arrive:";
   bool first = true;
   for (auto it = by_last.rbegin(); it != by_last.rend(); ++it) {

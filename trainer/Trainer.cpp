@@ -298,13 +298,14 @@ UpdateStats Trainer::update(int64_t step) {
     micro_batches.push_back(BatchTensors::from(next_batch(), device_));
   const double data_seconds = seconds_since(start);
   // Forward and backward are under the watchdog too: the gradient all-reduce runs during
-  // backward, and a rank ahead of the others waits for them here. Announced by the
-  // stop-flag all-reduce just before it.
+  // backward, and a rank ahead of the others waits for them here. A rank announces its
+  // arrival when its backward is done (the update's one message), so a rank that is stuck
+  // computing is named as missing; the arm counts on that number already.
   UpdateStats u;
   {
-    CollectiveWatchdog::Scope armed(*watchdog_, fmt::format("gradient all-reduce, step {}", step),
-                                    arrival_);
-    u = step_->apply(micro_batches, step);
+    const std::string label = fmt::format("gradient all-reduce, step {}", step);
+    CollectiveWatchdog::Scope armed(*watchdog_, label, arrival_ + 1);
+    u = step_->apply(micro_batches, step, [&] { announce(label); });
   }
   u.data_seconds = data_seconds;
   u.total_seconds = seconds_since(start);
@@ -371,8 +372,10 @@ std::optional<std::string> Trainer::stop_reason(int64_t step, bool* checkpoint_d
       since_checkpoint >= config_.checkpoint.every_minutes)
     flags += kField * kField;
   {
-    const std::string label = fmt::format("stop-flag all-reduce, step {}", step);
-    CollectiveWatchdog::Scope armed(*watchdog_, label, announce(label));
+    // Not announced (one message per update is enough): who is missing here is judged by
+    // the last collective announced, the previous update's gradient all-reduce.
+    CollectiveWatchdog::Scope armed(*watchdog_, fmt::format("stop-flag all-reduce, step {}", step),
+                                    arrival_);
     flags = comm_.all_reduce_sum(flags);
   }
   *checkpoint_due = flags / (kField * kField) > 0;
