@@ -45,6 +45,12 @@ class Communicator {
   // other communicators (MPI_THREAD_MULTIPLE). GradientSync overlaps only when it may.
   virtual bool thread_safe() const = 0;
 
+  // An error that the library found on its own while collectives were in flight (NCCL's
+  // asynchronous errors: a peer died, a network failure), as one line; "" when none, or when
+  // the backend reports every error from the call itself (MPI). Safe to call from another
+  // thread while a collective runs (the collective watchdog polls it).
+  virtual std::string async_error() const { return ""; }
+
   // A new communicator over the same ranks whose collectives are independent of this
   // one's (its own MPI communicator, its own NCCL communicator). Collective.
   virtual std::unique_ptr<Communicator> duplicate() const = 0;

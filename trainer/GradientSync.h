@@ -89,6 +89,7 @@ class GradientSync {
   const std::vector<torch::Tensor>& parameters() const { return params_; }  // those synchronised
   bool overlaps() const { return thread_.joinable(); }  // all-reduce runs during backward
   Communicator& communicator() { return *comm_; }  // its own duplicate
+  const Communicator& communicator() const { return *comm_; }
 
  private:
   class Hook;

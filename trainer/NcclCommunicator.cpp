@@ -148,6 +148,17 @@ void NcclCommunicator::broadcast(const torch::Tensor& tensor, int root) {
   cuda_->wait();
 }
 
+std::string NcclCommunicator::async_error() const {
+  if (!cuda_ || !cuda_->comm) return "";
+  ncclResult_t async = ncclSuccess;
+  const ncclResult_t polled = ncclCommGetAsyncError(cuda_->comm, &async);
+  if (polled != ncclSuccess) return fmt::format("ncclCommGetAsyncError: '{}'", ncclGetErrorString(polled));
+  if (async == ncclSuccess) return "";
+  const char* detail = ncclGetLastError(cuda_->comm);
+  return fmt::format("NCCL asynchronous error '{}'{}", ncclGetErrorString(async),
+                     detail && *detail ? fmt::format(" ({})", detail) : std::string());
+}
+
 std::unique_ptr<Communicator> NcclCommunicator::duplicate() const {
   return std::make_unique<NcclCommunicator>(host_->handle(), device_);
 }

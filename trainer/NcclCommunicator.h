@@ -39,6 +39,7 @@ class NcclCommunicator : public Communicator {
   }
   void barrier() override { host_->barrier(); }
   bool thread_safe() const override { return host_->thread_safe(); }
+  std::string async_error() const override;  // ncclCommGetAsyncError
   std::unique_ptr<Communicator> duplicate() const override;
   [[noreturn]] void abort(int code) const override;
 

@@ -33,6 +33,7 @@ struct TrainOptions {
   int64_t checksum_every = 200;        // compare parameter checksums across ranks; 0 = off
   double bucket_mb = 25.0;             // gradient all-reduce bucket size (as PyTorch DDP)
   bool overlap_allreduce = true;       // all-reduce buckets on a thread during backward
+  double collective_timeout_s = 600;   // abort when a collective waits longer; 0 = no watchdog
 
   // Rules across keys: a run needs a budget (steps, epochs or minutes) to end.
   void validate() const;
@@ -90,6 +91,11 @@ struct TrainOptions {
       "all-reduce gradient buckets on a thread while backward runs (false: after backward; "
       "faster when ranks have no core to spare, e.g. CPU runs with one rank per core)",
       any());
+    v("collective_timeout_s", collective_timeout_s,
+      "a collective (all-reduce, gather) that waits longer than this for the other ranks ends the "
+      "job, naming the step and the ranks that did not arrive (0: wait for ever); must exceed the "
+      "longest legitimate wait, e.g. rank 0 writing a checkpoint",
+      at_least(0.0));
   }
 };
 

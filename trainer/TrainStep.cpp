@@ -52,7 +52,8 @@ TrainStep::TrainStep(Seq2Seq model, double label_smoothing, const TrainOptions& 
 
 TrainStep::~TrainStep() = default;
 
-UpdateStats TrainStep::apply(const std::vector<BatchTensors>& micro_batches, int64_t step) {
+UpdateStats TrainStep::apply(const std::vector<BatchTensors>& micro_batches, int64_t step,
+                             const std::function<void()>& backward_done) {
   S2S_ASSERT(!micro_batches.empty());
   UpdateStats u;
   model_->train();
@@ -75,6 +76,7 @@ UpdateStats TrainStep::apply(const std::vector<BatchTensors>& micro_batches, int
   }
   u.compute_seconds = seconds_since(t0);
 
+  if (backward_done) backward_done();
   t0 = Clock::now();
   const GradientSyncStats sync = sync_->finish();  // param.grad() now holds the sum over ranks
   u.compute_seconds += seconds_since(t0) - sync.wait_s;  // packing and copying back

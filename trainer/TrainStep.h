@@ -12,6 +12,7 @@
 // and logging) so that this promise can be tested on hand-made batches.
 #include <torch/torch.h>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -37,8 +38,11 @@ class TrainStep {
   // Applies update number `step` (1-based) from this rank's micro-batches; every rank must
   // pass the same number of micro-batches. Fills everything of UpdateStats except
   // data_seconds and total_seconds (the caller's). Throws after max_nonfinite_in_row
-  // non-finite updates in a row.
-  UpdateStats apply(const std::vector<BatchTensors>& micro_batches, int64_t step);
+  // non-finite updates in a row. `backward_done`, when given, is called after the last
+  // backward, just before waiting for the gradient all-reduce (the trainer announces the
+  // rank's arrival at that collective there).
+  UpdateStats apply(const std::vector<BatchTensors>& micro_batches, int64_t step,
+                    const std::function<void()>& backward_done = {});
 
   torch::optim::Optimizer& optimizer() { return *optimizer_; }
   LearningRateSchedule& schedule() { return schedule_; }

@@ -1,13 +1,16 @@
 #include "trainer/Trainer.h"
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <limits>
+#include <thread>
 
 #include "core/Check.h"
 #include "core/Log.h"
 #include "trainer/BatchTensors.h"
 #include "trainer/CheckpointCodec.h"
+#include "trainer/ConfigDiff.h"
 #include "trainer/ConfigWriter.h"
 #include "trainer/StopSignal.h"
 #include "trainer/StragglerMeter.h"
@@ -19,6 +22,7 @@ namespace {
 
 const Log log("train");
 const Log ckpt_log("ckpt");
+const Log comm_log("comm");
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) {
@@ -90,8 +94,37 @@ Trainer::Trainer(const Config& config, Runtime& runtime, Communicator& comm,
            config_.train.bucket_mb, comm_.backend(),
            step_->sync().overlaps() ? "overlapping backward" : "after backward");
 
+  // The collective watchdog: from here on, a collective that waits longer than
+  // train.collective_timeout_s ends the job with a report instead of hanging it.
+  CollectiveWatchdogOptions watch;
+  watch.timeout_s = world > 1 ? config_.train.collective_timeout_s : 0.0;  // alone: nobody to wait for
+  if (watch.timeout_s > 0) {
+    arrivals_ = std::make_unique<ArrivalTracker>();
+    watch.missing = [this](int64_t arrival) { return arrivals_->missing(arrival); };
+    if (comm_.backend() == "nccl")
+      watch.poll = [this] {
+        std::string error = comm_.async_error();
+        return error.empty() ? step_->sync().communicator().async_error() : error;
+      };
+    watch.expired = [this, rank](const std::string& report) {
+      comm_log.error("rank {}: {}", rank, report);
+      // Rank 0's report names the missing ranks: let it come first when it is waiting too.
+      if (rank != 0) std::this_thread::sleep_for(std::chrono::seconds(2));
+      comm_log.error("rank {}: ending the job (exit code {})", rank, CollectiveWatchdog::kTimeoutExitCode);
+      std::fflush(nullptr);
+      comm_.abort(CollectiveWatchdog::kTimeoutExitCode);  // NCCL: ncclCommAbort, then MPI_Abort
+    };
+  }
+  watchdog_ = std::make_unique<CollectiveWatchdog>(std::move(watch));
+
   checkpoints_ = std::make_unique<CheckpointStore>(config_.run.dir, config_.checkpoint, config_.train.valid_metric);
   resume(resume_request);
+}
+
+int64_t Trainer::announce(const std::string& label) {
+  ++arrival_;
+  if (arrivals_) arrivals_->arrive(arrival_, label);
+  return arrival_;
 }
 
 void Trainer::resume(const ResumeRequest& request) {
@@ -116,6 +149,18 @@ void Trainer::resume(const ResumeRequest& request) {
   check_vocab("src", train_data_->source_vocab());
   check_vocab("tgt", train_data_->target_vocab());
 
+  // The model's shape must be the checkpoint's, resumed or fine-tuned; other keys (budgets,
+  // learning rate, dropout, ...) may change and are listed.
+  std::vector<ConfigChange> changes = ConfigDiff::between(state.config_yaml, config_, state.source);
+  std::vector<ConfigChange> shape;
+  for (const ConfigChange& c : changes)
+    if (c.shape) shape.push_back(c);
+  if (!shape.empty())
+    S2S_FAIL("checkpoint {} holds a model of another shape than this config: {} (checkpoint -> "
+             "config); it can be neither resumed nor fine-tuned (--fine-tune) into another shape: "
+             "set {}={} again, or start a new run without it (--no-resume, or another run.dir)",
+             state.source, ConfigDiff::describe(shape), shape.front().key, shape.front().saved);
+
   const auto named = model_->named_parameters();
   CheckpointCodec::restore_model(named, state);
   if (request.weights_only) {
@@ -123,6 +168,9 @@ void Trainer::resume(const ResumeRequest& request) {
              state.source, state.step);
     return;
   }
+  if (!changes.empty())
+    ckpt_log.info("resuming from {} with a changed config (checkpoint -> now): {}", state.source,
+                  ConfigDiff::describe(changes));
   CheckpointCodec::restore_optimizer(step_->optimizer(), named, state);
   // The best values are in the units of the metric they were measured with.
   const auto metric = state.scalars.find("valid_metric");
@@ -156,11 +204,15 @@ void Trainer::resume(const ResumeRequest& request) {
     cursor.epoch = ReaderCursor::from_string(state.ranks.at(0).cursor).epoch;
     cursor.position = 0;
     train_data_->restore(cursor);
-    log.warn("resumed from {} (step {}) written by {} ranks on {} ranks: re-derived the data "
-             "cursors (epoch {} restarts from its first batch, planned for {} ranks; per-rank "
-             "batches of data.max_tokens={} tokens) and the dropout seeds",
-             state.source, state.step, state.world_size(), world, cursor.epoch, world,
-             config_.data.max_tokens);
+    const int64_t per_rank = int64_t{config_.data.max_tokens} * config_.train.accumulate;
+    log.warn("resumed from {} (step {}; training goes on at step {}), written by {} ranks, on {} "
+             "ranks: re-derived the data cursors (epoch {} restarts from its first batch, planned "
+             "for {} ranks: {} batches per rank) and each rank's dropout seed (from run.seed); the "
+             "per-rank batch stays data.max_tokens={} tokens x train.accumulate={}, so an update now "
+             "covers up to {} tokens instead of {} (train.lr is not rescaled)",
+             state.source, state.step, state.step + 1, state.world_size(), world, cursor.epoch,
+             world, train_data_->batches_in_epoch(), config_.data.max_tokens,
+             config_.train.accumulate, per_rank * world, per_rank * state.world_size());
   }
 }
 
@@ -168,7 +220,12 @@ void Trainer::save_checkpoint(int64_t step, const std::string& why) {
   // Every rank contributes its cursor and RNG state; rank 0 writes the file.
   const auto mine = CheckpointCodec::pack_rank(
       CheckpointCodec::capture_rank(train_data_->cursor().to_string(), device_));
-  const std::vector<std::string> all = comm_.all_gather(mine);
+  std::vector<std::string> all;
+  {
+    const std::string label = fmt::format("checkpoint gather, step {}", step);
+    CollectiveWatchdog::Scope armed(*watchdog_, label, announce(label));
+    all = comm_.all_gather(mine);
+  }
   last_checkpoint_ = Clock::now();
   if (runtime_.rank() != 0) return;
 
@@ -230,14 +287,21 @@ TrainResult Trainer::run() {
     result.steps = step;
 
     if (step % t.log_every == 0) {
-      progress.add_rank_wait(straggler.collect(comm_));  // collective
+      {
+        const std::string label = fmt::format("rank wait gather, step {}", step);
+        CollectiveWatchdog::Scope armed(*watchdog_, label, announce(label));
+        progress.add_rank_wait(straggler.collect(comm_));
+      }
       const double eta = eta_seconds(step, progress.seconds() / progress.updates());
       log.info("{}", progress.line(step, train_data_->epoch(), eta));
       if (metrics_) metrics_->write(progress.record(step, train_data_->epoch()));
       progress.reset();
     }
-    if (t.checksum_every > 0 && step % t.checksum_every == 0)
+    if (t.checksum_every > 0 && step % t.checksum_every == 0) {
+      const std::string label = fmt::format("parameter checksum, step {}", step);
+      CollectiveWatchdog::Scope armed(*watchdog_, label, announce(label));
       check_parameters_consistent(parameters_, comm_, step);
+    }
     bool stop_early = false;
     if (t.validate_every > 0 && step % t.validate_every == 0) {
       last_valid_ = validate(step);
@@ -262,10 +326,16 @@ TrainResult Trainer::run() {
       (t.validate_every == 0 || result.steps % t.validate_every != 0) && result.steps >= first_step_)
     last_valid_ = validate(result.steps);
   if (last_saved != result.steps) save_checkpoint(result.steps, result.stop_reason);
+  if (arrivals_) {
+    const std::string label = fmt::format("end-of-run arrival count, step {}", result.steps);
+    CollectiveWatchdog::Scope armed(*watchdog_, label, announce(label));
+    arrivals_->finish();
+  }
   result.last_valid_loss = last_valid_ ? last_valid_->loss : std::numeric_limits<double>::quiet_NaN();
   result.epoch = train_data_->epoch();
-  log.info("done after {} updates ({}), {:.1f} min; validation loss {:.4f}", result.steps,
-           result.stop_reason, seconds_since(start_) / 60.0, result.last_valid_loss);
+  log.info("done after {} updates ({}), {:.1f} min; {}", result.steps, result.stop_reason,
+           seconds_since(start_) / 60.0,
+           last_valid_ ? fmt::format("validation loss {:.4f}", last_valid_->loss) : std::string("no validation yet"));
   return result;
 }
 
@@ -275,14 +345,27 @@ UpdateStats Trainer::update(int64_t step) {
   for (int micro = 0; micro < config_.train.accumulate; ++micro)
     micro_batches.push_back(BatchTensors::from(next_batch(), device_));
   const double data_seconds = seconds_since(start);
-  UpdateStats u = step_->apply(micro_batches, step);
+  // Forward and backward are under the watchdog too: the gradient all-reduce runs during
+  // backward, and a rank ahead of the others waits for them here. A rank announces its
+  // arrival when its backward is done (the update's one message), so a rank that is stuck
+  // computing is named as missing; the arm counts on that number already.
+  UpdateStats u;
+  {
+    const std::string label = fmt::format("gradient all-reduce, step {}", step);
+    CollectiveWatchdog::Scope armed(*watchdog_, label, arrival_ + 1);
+    u = step_->apply(micro_batches, step, [&] { announce(label); });
+  }
   u.data_seconds = data_seconds;
   u.total_seconds = seconds_since(start);
   return u;
 }
 
 ValidationResult Trainer::validate(int64_t step) {
-  const ValidationResult v = validator_->run();
+  const std::string label = fmt::format("validation all-reduce, step {}", step);
+  const ValidationResult v = validator_->run([&](const std::function<void()>& reduce) {
+    CollectiveWatchdog::Scope armed(*watchdog_, label, announce(label));
+    reduce();
+  });
   if (v.decoded)
     log.info("validation: loss {:.4f} | ppl {:.2f} | {} tokens | BLEU {:.2f} | chrF {:.2f} | exact "
              "{:.2f}% | TER {:.2f}% | {} segments | {:.1f} s",
@@ -319,7 +402,13 @@ std::optional<std::string> Trainer::stop_reason(int64_t step, bool* checkpoint_d
   if (rank0 && config_.checkpoint.every_minutes > 0 &&
       since_checkpoint >= config_.checkpoint.every_minutes)
     flags += kField * kField;
-  flags = comm_.all_reduce_sum(flags);
+  {
+    // Not announced (one message per update is enough): who is missing here is judged by
+    // the last collective announced, the previous update's gradient all-reduce.
+    CollectiveWatchdog::Scope armed(*watchdog_, fmt::format("stop-flag all-reduce, step {}", step),
+                                    arrival_);
+    flags = comm_.all_reduce_sum(flags);
+  }
   *checkpoint_due = flags / (kField * kField) > 0;
   if (flags % kField > 0) {
     log.info("stop requested by a signal on {} rank(s): writing a checkpoint, then exiting with "

@@ -15,7 +15,9 @@
 
 #include "data/CorpusReader.h"
 #include "model/Seq2Seq.h"
+#include "trainer/ArrivalTracker.h"
 #include "trainer/CheckpointStore.h"
+#include "trainer/CollectiveWatchdog.h"
 #include "trainer/Communicator.h"
 #include "trainer/Config.h"
 #include "trainer/ImprovementTracker.h"
@@ -60,6 +62,8 @@ class Trainer {
   Batch next_batch();                // the next batch, crossing epoch boundaries
   // Collective: why the run must stop before update `step` (budget, signal), agreed by all.
   std::optional<std::string> stop_reason(int64_t step, bool* checkpoint_due);
+  // Announces the next collective to rank 0's arrival record; returns its arrival number.
+  int64_t announce(const std::string& label);
   int64_t epochs_finished() const;
   double eta_seconds(int64_t step, double seconds_per_step) const;
 
@@ -77,6 +81,12 @@ class Trainer {
   ImprovementTracker early_stop_;
   std::unique_ptr<MetricsLog> metrics_;  // rank 0 only
   std::unique_ptr<CheckpointStore> checkpoints_;
+  // Every blocking collective of the loop is armed on the watchdog (train.collective_timeout_s);
+  // the tracker lets rank 0 name the ranks that did not arrive. Declared in this order so that
+  // the watchdog's thread stops before the tracker it reads goes.
+  std::unique_ptr<ArrivalTracker> arrivals_;  // null when the watchdog is off
+  std::unique_ptr<CollectiveWatchdog> watchdog_;
+  int64_t arrival_ = 0;                   // collectives announced so far (same on every rank)
   int64_t first_step_ = 1;               // 1, or the step after the resumed checkpoint
   std::optional<ValidationResult> last_valid_;  // the last validation (none yet: nullopt)
   std::chrono::steady_clock::time_point last_checkpoint_;

@@ -45,7 +45,7 @@ Validator::Validator(CorpusReader& data, Seq2Seq model, Translator& translator, 
       device_(device),
       decode_(decode) {}
 
-ValidationResult Validator::run() {
+ValidationResult Validator::run(const ReduceHook& around_reduce) {
   const auto start = std::chrono::steady_clock::now();
   torch::NoGradGuard no_grad;
   model_->eval();
@@ -78,7 +78,11 @@ ValidationResult Validator::run() {
     sums.insert(sums.end(), stats.begin(), stats.end());
   }
   auto totals = torch::tensor(sums, torch::kFloat64).to(comm_.device());
-  comm_.all_reduce_sum(totals);
+  const auto reduce = [&] { comm_.all_reduce_sum(totals); };
+  if (around_reduce)
+    around_reduce(reduce);
+  else
+    reduce();
   totals = totals.cpu().contiguous();
   const double* t = totals.data_ptr<double>();
 

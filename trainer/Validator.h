@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "data/CorpusReader.h"
@@ -40,8 +41,12 @@ class Validator {
   Validator(CorpusReader& data, Seq2Seq model, Translator& translator, Communicator& comm,
             torch::Device device, bool decode);
 
+  // Runs the one all-reduce of a validation; the trainer's wraps it in its collective watchdog.
+  using ReduceHook = std::function<void(const std::function<void()>& reduce)>;
+
   // One pass over this rank's share of the split; collective (every rank must call it).
-  ValidationResult run();
+  // `around_reduce`, when given, is called with the all-reduce to run (it must run it).
+  ValidationResult run(const ReduceHook& around_reduce = nullptr);
 
  private:
   CorpusReader& data_;

@@ -6,12 +6,21 @@
 //   unwind     rank 1 throws through the Runtime's destructor to main(), which returns 1
 //   sync       rank 1 throws between backward and GradientSync::finish(), all-reduces in flight
 //   abort      rank 1 calls Runtime::abort(3)
+//   stall      odd ranks stop taking part before step 3 of a loop of all-reduces armed on a
+//              CollectiveWatchdog (2 s) with an ArrivalTracker, as the trainer arms them
+//   arrive     the same loop with no rank stalling: 50 steps, then ArrivalTracker::finish()
+#include <fmt/format.h>
+
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <thread>
 
 #include "core/Error.h"
 #include "core/Log.h"
+#include "trainer/ArrivalTracker.h"
+#include "trainer/CollectiveWatchdog.h"
 #include "trainer/GradientSync.h"
 #include "trainer/Runtime.h"
 
@@ -39,6 +48,33 @@ int sync_mode(s2s::Runtime& runtime) {
   return 0;
 }
 
+int watchdog_mode(s2s::Runtime& runtime, bool stall) {
+  std::unique_ptr<s2s::Communicator> comm = runtime.make_communicator();
+  s2s::ArrivalTracker arrivals;
+  s2s::CollectiveWatchdogOptions o;
+  o.timeout_s = 2;
+  o.missing = [&](int64_t arrival) { return arrivals.missing(arrival); };
+  o.expired = [&](const std::string& report) {  // what the trainer does
+    std::fprintf(stderr, "[comm] rank %d: %s\n", runtime.rank(), report.c_str());
+    if (runtime.rank() != 0) std::this_thread::sleep_for(std::chrono::seconds(2));
+    runtime.abort(s2s::CollectiveWatchdog::kTimeoutExitCode);
+  };
+  s2s::CollectiveWatchdog watchdog(o);
+  const int64_t steps = stall ? 5 : 50;
+  for (int64_t step = 1; step <= steps; ++step) {
+    if (stall && step == 3 && runtime.rank() % 2 == 1)
+      while (true) std::this_thread::sleep_for(std::chrono::hours(1));
+    const std::string label = fmt::format("gradient all-reduce, step {}", step);
+    arrivals.arrive(step, label);
+    s2s::CollectiveWatchdog::Scope armed(watchdog, label, step);
+    torch::Tensor t = torch::ones({4});
+    comm->all_reduce_sum(t);
+  }
+  arrivals.finish();
+  std::printf("rank %d: %lld steps\n", runtime.rank(), static_cast<long long>(steps));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -63,11 +99,12 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (mode == "sync") return sync_mode(runtime);
+    if (mode == "stall" || mode == "arrive") return watchdog_mode(runtime, mode == "stall");
     std::unique_ptr<s2s::Communicator> comm = runtime.make_communicator();
     if (runtime.rank() == 1) {
       if (mode == "throw") throw s2s::Error("rank 1 fails on purpose");
       if (mode == "abort") runtime.abort(3);
-      throw s2s::Error("unknown mode '" + mode + "': use describe, throw, unwind, sync or abort");
+      throw s2s::Error("unknown mode '" + mode + "': use describe, throw, unwind, sync, abort, stall or arrive");
     }
     comm->barrier();  // rank 0 (and any other) waits for rank 1 forever
     return 0;

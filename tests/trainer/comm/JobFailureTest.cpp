@@ -67,6 +67,37 @@ TEST(JobFailure, FourRanksAllEndWhenOneThrows) {
   EXPECT_LT(t.seconds, kQuickly);
 }
 
+// The collective watchdog (CollectiveWatchdog + ArrivalTracker, armed as the trainer arms
+// them, 2 s): the job ends with the watchdog's code soon after the timeout, and rank 0 names
+// the step and the ranks that did not arrive.
+TEST(JobFailure, ACollectiveThatTimesOutNamesTheStepAndTheRanksThatDidNotArrive) {
+  const Timed t = run(mpirun(2, "stall"));
+  EXPECT_EQ(t.result.exit_code, 70) << t.result.err;
+  EXPECT_LT(t.seconds, 2 + 15);
+  EXPECT_NE(t.result.err.find("[comm] rank 0: gradient all-reduce, step 3 did not complete within "
+                              "2s; ranks that did not arrive: 1 (last arrived at 'gradient "
+                              "all-reduce, step 2')"),
+            std::string::npos)
+      << t.result.err;
+}
+
+TEST(JobFailure, OnFourRanksTheWatchdogNamesEveryRankThatDidNotArrive) {
+  const Timed t = run(mpirun(4, "stall"));
+  EXPECT_EQ(t.result.exit_code, 70) << t.result.err;
+  EXPECT_LT(t.seconds, 2 + 15);
+  EXPECT_NE(t.result.err.find("step 3 did not complete within 2s; ranks that did not arrive: 1, 3 "
+                              "(last arrived at 'gradient all-reduce, step 2')"),
+            std::string::npos)
+      << t.result.err;
+}
+
+TEST(JobFailure, ArmedCollectivesThatCompleteEndNormally) {
+  const Timed t = run(mpirun(2, "arrive"));
+  EXPECT_EQ(t.result.exit_code, 0) << t.result.err;
+  EXPECT_NE(t.result.out.find("rank 1: 50 steps"), std::string::npos) << t.result.out;
+  EXPECT_EQ(t.result.err.find("did not complete"), std::string::npos) << t.result.err;
+}
+
 TEST(Runtime, RunsAsAWorldOfOneWithoutMpirun) {
   const Timed t = run("timeout -k 10 60 " S2S_COMM_HELPER " describe");
   EXPECT_EQ(t.result.exit_code, 0) << t.result.err;
