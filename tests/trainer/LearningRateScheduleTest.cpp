@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "core/Error.h"
 #include "trainer/LearningRateSchedule.h"
@@ -56,6 +57,35 @@ TEST(LearningRateSchedule, PlateauDecaysAfterPatienceStalls) {
   EXPECT_FALSE(s.observe_validation(2.3));  // patience starts again
   EXPECT_FALSE(s.observe_validation(1.0));  // improvement
   EXPECT_DOUBLE_EQ(s.at(10), 5e-4);
+}
+
+TEST(LearningRateSchedule, PlateauOnBleuTreatsHigherAsBetter) {
+  TrainOptions o = options("plateau", 0);
+  o.plateau_patience = 1;
+  o.plateau_factor = 0.5;
+  o.valid_metric = "bleu";
+  LearningRateSchedule s(o);
+  EXPECT_FALSE(s.observe_validation(10.0));  // best
+  EXPECT_FALSE(s.observe_validation(20.0));  // better (a loss would have stalled here)
+  EXPECT_FALSE(s.observe_validation(30.0));  // better
+  EXPECT_DOUBLE_EQ(s.plateau_tracker().best(), 30.0);
+  EXPECT_FALSE(s.observe_validation(25.0));  // stall 1
+  EXPECT_TRUE(s.observe_validation(5.0));    // stall 2 > patience: decay
+  EXPECT_DOUBLE_EQ(s.at(10), 5e-4);
+}
+
+TEST(ImprovementTracker, DirectionFollowsTheMetric) {
+  for (const char* metric : {"bleu", "chrf", "exact_match"}) EXPECT_TRUE(ImprovementTracker::higher_is_better(metric));
+  for (const char* metric : {"loss", "token_error_rate"}) EXPECT_FALSE(ImprovementTracker::higher_is_better(metric));
+  ImprovementTracker higher(true);
+  EXPECT_EQ(higher.best(), -std::numeric_limits<double>::infinity());
+  EXPECT_TRUE(higher.observe(0.0));  // any first value improves on -inf
+  EXPECT_FALSE(higher.observe(-1.0));
+  EXPECT_EQ(higher.stalls(), 1);
+  ImprovementTracker lower;
+  EXPECT_TRUE(lower.observe(3.0));
+  EXPECT_TRUE(lower.observe(2.0));
+  EXPECT_FALSE(lower.observe(2.5));
 }
 
 TEST(LearningRateSchedule, RestoreContinuesThePlateauState) {

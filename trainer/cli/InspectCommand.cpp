@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/Check.h"
 #include "data/CorpusInspector.h"
@@ -24,15 +25,28 @@ int inspect_run(const std::string& run_dir, std::ostream& out) {
   const auto checkpoints = store.list();
   out << fmt::format("run {}: {} checkpoint{} in {}\n", run_dir, checkpoints.size(),
                      checkpoints.size() == 1 ? "" : "s", store.dir());
-  out << fmt::format("{:>10}  {:>6}  {:>10}  {:>10}  {:<6}  {}\n", "step", "epoch", "valid loss",
-                     "MB", "latest", "state");
+  // Decoded validation metrics (train.valid_metric other than loss) get columns when recorded.
+  std::vector<std::string> decoded;
+  for (const char* name : {"bleu", "chrf", "exact_match"})
+    for (const auto& c : checkpoints)
+      if (c.metrics.count(name)) {
+        decoded.emplace_back(name);
+        break;
+      }
+  const auto value = [](const CheckpointStore::Info& c, const std::string& name) {
+    const auto it = c.metrics.find(name);
+    return it == c.metrics.end() ? std::string("-") : fmt::format("{:.4f}", it->second);
+  };
+  std::string header = fmt::format("{:>10}  {:>6}  {:>10}", "step", "epoch", "valid loss");
+  for (const auto& name : decoded) header += fmt::format("  {:>11}", name);
+  out << header << fmt::format("  {:>10}  {:<6}  {}\n", "MB", "latest", "state");
   int bad = 0;
   for (const auto& c : checkpoints) {
-    const auto loss = c.metrics.find("loss");
     bad += !c.valid();
-    out << fmt::format("{:>10}  {:>6}  {:>10}  {:>10.1f}  {:<6}  {}\n", c.step, c.epoch,
-                       loss == c.metrics.end() ? std::string("-") : fmt::format("{:.4f}", loss->second),
-                       static_cast<double>(c.bytes) / 1e6, c.latest ? "yes" : "", c.valid() ? "ok" : c.problem);
+    std::string row = fmt::format("{:>10}  {:>6}  {:>10}", c.step, c.epoch, value(c, "loss"));
+    for (const auto& name : decoded) row += fmt::format("  {:>11}", value(c, name));
+    out << row << fmt::format("  {:>10.1f}  {:<6}  {}\n", static_cast<double>(c.bytes) / 1e6,
+                              c.latest ? "yes" : "", c.valid() ? "ok" : c.problem);
   }
   return bad;
 }

@@ -19,12 +19,19 @@ double number(const nlohmann::json& record, const char* key, const std::string& 
   return it->get<double>();
 }
 
-// Data lines "step loss ppl tokens_per_s" (gnuplot reads whitespace-separated columns).
+// Data lines "step loss ppl tokens_per_s bleu chrf exact_match" (gnuplot reads
+// whitespace-separated columns; NaN, for an absent score, is a point it skips).
 std::string data(const std::vector<TrainingCurvePlot::Point>& points) {
   std::string s;
   for (const auto& p : points)
-    s += fmt::format("{} {:.9g} {:.9g} {:.9g}\n", p.step, p.loss, p.ppl, p.tokens_per_s);
+    s += fmt::format("{} {:.9g} {:.9g} {:.9g} {:.9g} {:.9g} {:.9g}\n", p.step, p.loss, p.ppl, p.tokens_per_s,
+                     p.bleu, p.chrf, p.exact_match);
   return s;
+}
+
+double optional_number(const nlohmann::json& record, const char* key) {
+  const auto it = record.find(key);
+  return it != record.end() && it->is_number() ? it->get<double>() : NAN;
 }
 
 }  // namespace
@@ -50,11 +57,20 @@ TrainingCurvePlot::TrainingCurvePlot(const std::string& metrics_path) : path_(me
       p.tokens_per_s = number(record, "tokens_per_s", where);
       train_.push_back(p);
     } else {
+      p.bleu = optional_number(record, "bleu");
+      p.chrf = optional_number(record, "chrf");
+      p.exact_match = optional_number(record, "exact_match");
       valid_.push_back(p);
     }
   }
   S2S_CHECK(!train_.empty(), "{} has no training records (kind \"train\"): nothing to plot yet",
             metrics_path);
+}
+
+bool TrainingCurvePlot::has_scores() const {
+  for (const auto& p : valid_)
+    if (!std::isnan(p.bleu) || !std::isnan(p.chrf) || !std::isnan(p.exact_match)) return true;
+  return false;
 }
 
 void TrainingCurvePlot::write_png(const std::string& png_path, int width, int height) const {
@@ -67,7 +83,8 @@ void TrainingCurvePlot::write_png(const std::string& png_path, int width, int he
   std::string s;
   s += fmt::format("set terminal pngcairo size {},{} noenhanced font 'sans,10'\n", width, height);
   s += "set output " + Gnuplot::quote(png_path) + "\n";
-  s += "set multiplot layout 3,1 title " + Gnuplot::quote("training curves: " + path_) + "\n";
+  s += fmt::format("set multiplot layout {},1 title {}\n", has_scores() ? 4 : 3,
+                   Gnuplot::quote(fmt::format("training curves: {}", path_)));
   s += "set grid\nset key top right\nset xlabel 'step'\n";
   s += "set ylabel 'loss per token'\n";
   s += "plot " + train + " using 1:2 with lines lw 2 title 'train loss'";
@@ -77,6 +94,12 @@ void TrainingCurvePlot::write_png(const std::string& png_path, int width, int he
   if (has_valid) s += ", " + valid + " using 1:3 with linespoints lw 2 pt 7 title 'valid ppl'";
   s += "\nunset logscale y\nset ylabel 'tokens/s'\n";
   s += "plot " + train + " using 1:4 with lines lw 2 title 'train tokens/s'\n";
+  if (has_scores()) {
+    s += "set ylabel 'validation score'\nset yrange [0:100]\n";
+    s += "plot " + valid + " using 1:5 with linespoints lw 2 pt 7 title 'BLEU', " + valid +
+         " using 1:6 with linespoints lw 2 pt 5 title 'chrF', " + valid +
+         " using 1:7 with linespoints lw 2 pt 9 title 'exact match %'\n";
+  }
   s += "unset multiplot\n";
   gp.run(s, png_path);
 }

@@ -4,8 +4,11 @@
 //   1. loss: training loss (label-smoothed, per token) and validation loss (per token NLL)
 //   2. perplexity: training and validation, log scale
 //   3. throughput: training tokens/s (all ranks)
+//   4. only when validation decoded (train.valid_metric bleu, chrf or exact_match): the
+//      validation BLEU, chrF and exact match (0..100)
 // "train" records give the training series, "valid" records the validation ones; other
-// kinds are ignored, so later kinds (e.g. BLEU on validation) do not break old plots.
+// kinds are ignored, so later kinds do not break old plots.
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -19,6 +22,9 @@ class TrainingCurvePlot {
     double loss = 0;
     double ppl = 0;
     double tokens_per_s = 0;  // train only
+    double bleu = NAN;         // valid records of a decoding validation only (NaN: absent)
+    double chrf = NAN;
+    double exact_match = NAN;
   };
 
   // Reads `metrics_path`. Throws s2s::Error naming the file and line for unreadable files,
@@ -31,6 +37,8 @@ class TrainingCurvePlot {
 
   const std::vector<Point>& train() const { return train_; }
   const std::vector<Point>& valid() const { return valid_; }
+  // Whether some validation record carries decoded scores (the fourth panel is drawn).
+  bool has_scores() const;
 
  private:
   std::string path_;

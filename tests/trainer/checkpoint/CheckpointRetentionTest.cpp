@@ -61,6 +61,30 @@ TEST_F(CheckpointRetention, KeepBestCountsOnlyCheckpointsWithTheMetric) {
             (std::vector<std::string>{"ckpt-00000010.h5", "ckpt-00000040.h5", "ckpt-00000050.h5"}));
 }
 
+TEST_F(CheckpointRetention, KeepBestByBleuKeepsTheHighestAndReadBestFindsIt) {
+  ScratchDir run;
+  CheckpointOptions options;
+  options.keep_last = 1;
+  options.keep_best = 1;
+  CheckpointStore store(run.path(), options, "bleu");
+  const auto with_bleu = [](int64_t step, double bleu) {
+    CheckpointState s = test::small_state(step, 1.0 / static_cast<double>(step));  // loss falls
+    s.metrics["bleu"] = bleu;
+    return s;
+  };
+  store.write(with_bleu(10, 20.0));
+  store.write(with_bleu(20, 35.0));  // the best BLEU, not the lowest loss
+  store.write(with_bleu(30, 30.0));
+  store.write(with_bleu(40, 25.0));
+  EXPECT_EQ(checkpoint_files(store), (std::vector<std::string>{"ckpt-00000020.h5", "ckpt-00000040.h5"}));
+  const auto best = store.read_best();
+  ASSERT_TRUE(best.has_value());
+  EXPECT_EQ(best->state.step, 20);
+  // Ranked by loss instead, the newest (lowest loss) is the best.
+  EXPECT_EQ(CheckpointStore(run.path(), options, "loss").read_best()->state.step, 40);
+  EXPECT_FALSE(CheckpointStore(run.path(), options, "chrf").read_best().has_value());
+}
+
 TEST_F(CheckpointRetention, KeepLastOneKeepsOnlyTheNewest) {
   ScratchDir run;
   CheckpointOptions options;

@@ -94,6 +94,9 @@ TEST(TrainCommand, BleuAsValidationMetricDecodesEveryRanksShareAndRanksCheckpoin
   const auto checkpoints = CheckpointStore(dir + "/run", {}, "bleu").list();
   ASSERT_EQ(checkpoints.size(), 2u);
   for (const auto& c : checkpoints) EXPECT_EQ(c.metrics.count("bleu"), 1u) << c.file;
+  const auto inspect = test::run_command(test::s2s_binary() + " inspect " + dir + "/run");
+  EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
+  EXPECT_NE(inspect.out.find("valid loss         bleu         chrf  exact_match"), std::string::npos) << inspect.out;
   const auto best = test::run_command(": | " + test::s2s_binary() + " translate --best --checkpoint " + dir + "/run");
   EXPECT_EQ(best.exit_code, 0) << best.err;
   EXPECT_NE(best.err.find("best checkpoint by validation bleu"), std::string::npos) << best.err;

@@ -184,5 +184,58 @@ TEST(TranslateCommand, MissingOrForeignVocabularyIsOneLineNamingTheFile) {
   EXPECT_NE(gone.err.find(scratch / "nowhere/manifest.json not found"), std::string::npos) << gone.err;
 }
 
+// A SentencePiece corpus: outputs are detokenized (pieces joined, "▁" read as a space), and
+// the tokenizer model is one of the files the checkpoint cannot do without.
+TEST(TranslateCommand, SentencePieceOutputsAreDetokenizedAndItsModelIsRequired) {
+  test::ScratchDir scratch("s2s-translate-spm");
+  {
+    std::ofstream tsv(scratch / "pairs.tsv");
+    const char* words[] = {"alpha", "beta", "gamma", "delta", "omega", "sigma"};
+    for (int i = 0; i < 300; ++i) {
+      const int a = i % 6, b = (i / 6) % 6, c = (i / 36) % 6;
+      tsv << words[a] << ' ' << words[b] << ' ' << words[c] << '\t' << words[c] << ' ' << words[b] << ' '
+          << words[a] << '\n';
+    }
+  }
+  auto r = test::run_command(test::s2s_binary() + " prep --no-progress --valid-count 20 --tokenizer sentencepiece "
+                             "--vocab-size 30 --tsv " + scratch / "pairs.tsv " + scratch / "corpus");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = test::run_command(test::s2s_binary() + " train data.dir=" + scratch / "corpus" + " run.dir=" + scratch / "run" +
+                        " model.embed_dim=16 model.encoder_hidden=16 model.decoder_hidden=16 model.attention_dim=16"
+                        " model.readout_dim=16 run.threads=1 train.max_epochs=0 train.max_steps=40"
+                        " train.warmup_steps=5 train.lr=0.01 train.validate_every=0");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = test::run_command("printf 'alpha beta gamma\\nomega sigma delta\\n' | " + test::s2s_binary() +
+                        " translate --beam 2 --checkpoint " + scratch / "run" + " --attention " + scratch / "a.jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto outputs = lines_of(r.out);
+  const auto records = test::read_lines(scratch / "a.jsonl");
+  ASSERT_EQ(outputs.size(), 2u);
+  ASSERT_EQ(records.size(), 2u);
+  const std::string space = "\u2581";
+  int pieces_with_space = 0;
+  for (size_t i = 0; i < 2; ++i) {
+    const auto j = nlohmann::json::parse(records[i]);
+    EXPECT_GT(j["source"].size(), 3u) << "pieces, not characters or words: " << records[i];
+    std::string joined;
+    for (const auto& piece : j["output"]) {
+      if (piece == "</s>") break;
+      joined += piece.get<std::string>();
+    }
+    pieces_with_space += joined.find(space) != std::string::npos;
+    for (size_t at; (at = joined.find(space)) != std::string::npos;) joined.replace(at, space.size(), " ");
+    const auto first = joined.find_first_not_of(' ');
+    joined = first == std::string::npos ? "" : joined.substr(first);
+    EXPECT_EQ(outputs[i], joined);
+    EXPECT_EQ(outputs[i].find(space), std::string::npos) << outputs[i];
+  }
+  EXPECT_GT(pieces_with_space, 0) << "no word boundary in the outputs: the test proves nothing";
+
+  std::filesystem::remove(scratch / "corpus/spm.tgt.model");
+  r = test::run_command("echo alpha | " + test::s2s_binary() + " translate --checkpoint " + scratch / "run");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(scratch / "corpus/spm.tgt.model: tokenizer model not found"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace s2s

@@ -2,6 +2,7 @@
 // requested size that decodes, and reports bad metrics files clearly.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -50,6 +51,25 @@ TEST(TrainingCurvePlot, WritesAPngOfTheRequestedSizeThatDecodes) {
   EXPECT_EQ(size.width, 800u);
   EXPECT_EQ(size.height, 600u);
   EXPECT_EQ(test::decode_png(png), "800 600\n");
+}
+
+TEST(TrainingCurvePlot, DecodedValidationScoresGetTheirOwnPanel) {
+  const std::string log = metrics_log(100) +
+                          "{\"kind\":\"valid\",\"step\":150,\"loss\":1.5,\"ppl\":4.5,\"tokens\":9,"
+                          "\"bleu\":31.5,\"chrf\":55.25,\"exact_match\":12.5,\"token_error_rate\":40}\n"
+                          "{\"kind\":\"valid\",\"step\":200,\"loss\":1.2,\"ppl\":3.3,\"tokens\":9,"
+                          "\"bleu\":40,\"chrf\":60,\"exact_match\":20,\"token_error_rate\":30}\n";
+  const TrainingCurvePlot plot(write_temp("curves_metrics_scores.jsonl", log));
+  ASSERT_EQ(plot.valid().size(), 4u);
+  EXPECT_TRUE(std::isnan(plot.valid()[0].bleu));  // a loss-only validation
+  EXPECT_DOUBLE_EQ(plot.valid()[2].bleu, 31.5);
+  EXPECT_DOUBLE_EQ(plot.valid()[2].chrf, 55.25);
+  EXPECT_DOUBLE_EQ(plot.valid()[3].exact_match, 20);
+  EXPECT_TRUE(plot.has_scores());
+  EXPECT_FALSE(TrainingCurvePlot(write_temp("curves_metrics_noscores.jsonl", metrics_log(100))).has_scores());
+  const std::string png = ::testing::TempDir() + "curves_scores.png";
+  plot.write_png(png, 700, 900);
+  EXPECT_EQ(test::decode_png(png), "700 900\n");
 }
 
 TEST(TrainingCurvePlot, BadMetricsFilesAreClearErrors) {
