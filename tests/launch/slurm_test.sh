@@ -65,7 +65,7 @@ wait_for() {
 restarted_once() { [ "$(field "$1" Restarts)" = 1 ]; }
 state_is() { [ "$(field "$1" JobState)" = "$2" ]; }
 ended() { case "$(field "$1" JobState)" in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) return 0 ;; esac; return 1; }
-latest_step() { "$S2S" inspect "$1" 2>/dev/null | awk '$5 == "yes" && $6 == "ok" { print $1 }'; }
+latest_step() { "$S2S" inspect "$1" 2>/dev/null | awk '$(NF-1) == "yes" && $NF == "ok" { print $1 }'; }
 
 # ---- 1. a short job trains and checkpoints ----------------------------------------------------
 t0=$SECONDS
