@@ -37,8 +37,10 @@ rm -rf "$OUT/run"
 say "2/5 training configs/smoke.yaml on $RANKS ranks -> $OUT/run; stopping it after step $STOP_AT"
 "${train[@]}" &
 pid=$!
+# If this script stops early, the training must not go on without it.
+trap 'kill -TERM "$pid" 2>/dev/null || true' EXIT
 # The newest step in metrics.jsonl (a train record every train.log_every updates).
-last_step() { sed -n 's/.*"kind":"train".*"step":\([0-9]*\).*/\1/p' "$OUT/run/metrics.jsonl" 2>/dev/null | tail -n 1; }
+last_step() { { sed -n 's/.*"kind":"train".*"step":\([0-9]*\).*/\1/p' "$OUT/run/metrics.jsonl" 2>/dev/null || true; } | tail -n 1; }
 while kill -0 "$pid" 2>/dev/null; do
   step=$(last_step)
   if [ -n "$step" ] && [ "$step" -ge "$STOP_AT" ]; then
@@ -50,6 +52,7 @@ while kill -0 "$pid" 2>/dev/null; do
 done
 rc=0
 wait "$pid" || rc=$?
+trap - EXIT
 [ "$rc" = 75 ] || die "the stopped training exited with $rc, expected 75 (checkpoint written, ready to requeue)"
 ckpt=$(sed -n 's/.*"file": *"\([^"]*\)".*/\1/p' "$OUT/run/checkpoints/latest.json" 2>/dev/null | head -n 1)
 [ -n "$ckpt" ] || die "no $OUT/run/checkpoints/latest.json after the stop"
@@ -59,7 +62,7 @@ say "3/5 the same command again: it resumes from the checkpoint"
 "${train[@]}" || die "the resumed training failed (exit $?)"
 grep -q "resumed from .*$ckpt" "$OUT/run/train.log" || die "$OUT/run/train.log does not say that training resumed from $ckpt"
 
-say "4/5 translating held-out sources with the trained model (greedy search)"
+say "4/5 translating held-out sources with the trained model (s2s translate)"
 head -n 8 "$OUT/corpus/test.tsv" | cut -f 1 > "$OUT/examples.src"
 head -n 8 "$OUT/corpus/test.tsv" | cut -f 2 > "$OUT/examples.ref"
 "$S2S" translate --checkpoint "$OUT/run" --input "$OUT/examples.src" --output "$OUT/examples.hyp"

@@ -10,6 +10,7 @@
 #include "core/Check.h"
 #include "core/Log.h"
 #include "trainer/ConfigLoader.h"
+#include "trainer/RunDirLock.h"
 #include "trainer/Runtime.h"
 #include "trainer/StopSignal.h"
 #include "trainer/Trainer.h"
@@ -37,8 +38,9 @@ int train(const TrainArgs& args) {
   Runtime runtime(nullptr, nullptr, runtime_options);
   Log::configure(Log::parse_level(config.run.log_level), runtime.rank());
   const Log log("train");
+  std::unique_ptr<RunDirLock> run_dir_lock;  // rank 0: one training per run directory
   if (runtime.rank() == 0) {
-    std::filesystem::create_directories(config.run.dir);
+    run_dir_lock = std::make_unique<RunDirLock>(config.run.dir);
     Log::add_file(config.run.dir + "/train.log");
   }
   log.info("{} rank(s); this is {}", runtime.world_size(), runtime.describe());

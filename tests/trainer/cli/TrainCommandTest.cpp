@@ -1,7 +1,10 @@
 // Specification of `s2s train` as a user runs it: under mpirun on 2 ranks, on the sample
 // corpus, it trains, validates, and writes its run directory; data that is uneven across
 // ranks never hangs a rank; bad input ends every rank with one line and a non-zero exit.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -100,6 +103,35 @@ TEST(TrainCommand, BleuAsValidationMetricDecodesEveryRanksShareAndRanksCheckpoin
   const auto best = test::run_command(": | " + test::s2s_binary() + " translate --best --checkpoint " + dir + "/run");
   EXPECT_EQ(best.exit_code, 0) << best.err;
   EXPECT_NE(best.err.find("best checkpoint by validation bleu"), std::string::npos) << best.err;
+}
+
+TEST(TrainCommand, ASecondTrainingOnTheSameRunDirectoryIsRefused) {
+  const std::string dir = fresh_dir("run_dir_lock");
+  ASSERT_EQ(test::run_command(test::s2s_binary() + " prep --sample --sample-pairs 500 --valid-count 20 --test-count 20 --no-progress " +
+                              dir + "/corpus").exit_code, 0);
+  const std::string train = test::s2s_binary() + " train data.dir=" + dir + "/corpus run.dir=" + dir +
+                            "/run train.max_steps=2 train.validate_every=0" + kTinyTraining;
+  {
+    // Another training holds the run directory (this process, as the lock file says).
+    fs::create_directories(dir + "/run");
+    const int fd = ::open((dir + "/run/.lock").c_str(), O_RDWR | O_CREAT, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+    const std::string holder = "pid 4242 on node7\n";
+    ASSERT_EQ(::write(fd, holder.data(), holder.size()), static_cast<ssize_t>(holder.size()));
+    const auto refused = test::run_command(train);
+    ::close(fd);  // the holder ends
+    EXPECT_NE(refused.exit_code, 0);
+    EXPECT_NE(refused.err.find("run directory " + dir + "/run is in use by another s2s train (pid 4242 on node7)"),
+              std::string::npos)
+        << refused.err;
+    EXPECT_FALSE(fs::exists(dir + "/run/train.log")) << "the refused run wrote into the run directory";
+    EXPECT_FALSE(fs::exists(dir + "/run/checkpoints"));
+  }
+  // Once the holder is gone (however it ended: the kernel drops the lock), training runs.
+  const auto r = test::run_command(train);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir + "/run/checkpoints/latest.json"));
 }
 
 TEST(TrainCommand, DataUnevenAcrossRanksNeverHangsARank) {
