@@ -6,21 +6,17 @@
 #include <string>
 #include <vector>
 
-#include "cli/TinyRun.h"
 #include "model/TokenIds.h"
 #include "model/search/BeamSearch.h"
 #include "model/search/Seq2SeqStepModel.h"
-#include "trainer/TrainedModel.h"
+#include "TinyModel.h"
 
 namespace s2s {
 namespace {
 
 TEST(Translator, GreedyPathEqualsBeamSearchOfWidthOne) {
   const test::TinyRun t = test::tiny_run();
-  TrainedModelRequest request;
-  request.checkpoint = t.checkpoint;
-  request.device = "cpu";
-  const TrainedModel model = TrainedModel::load(request);
+  const TrainedModel model = test::load_tiny_model(t);
   SearchOptions options = model.config().search;
   options.beam_size = 1;
   Translator translator = model.translator(options);

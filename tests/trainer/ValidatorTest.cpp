@@ -5,10 +5,9 @@
 
 #include <string>
 
-#include "cli/TinyRun.h"
 #include "comm/FakeCommunicator.h"
 #include "data/CorpusReader.h"
-#include "trainer/TrainedModel.h"
+#include "TinyModel.h"
 #include "trainer/Validator.h"
 
 namespace s2s {
@@ -38,10 +37,7 @@ ValidationResult validate(const TrainedModel& model, Translator& translator, int
 
 TEST(Validator, TwoRanksSummingStatisticsEqualOneProcess) {
   const test::TinyRun t = test::tiny_run();
-  TrainedModelRequest request;
-  request.checkpoint = t.checkpoint;
-  request.device = "cpu";
-  const TrainedModel model = TrainedModel::load(request);
+  const TrainedModel model = test::load_tiny_model(t);
   SearchOptions search = model.config().search;
   search.beam_size = 2;
   Translator translator = model.translator(search);
