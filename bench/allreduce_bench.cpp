@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/BenchTiming.h"
 #include "core/Log.h"
 #include "trainer/GradientSync.h"
 #include "trainer/MpiCheck.h"
@@ -28,13 +29,9 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+using s2s::bench::Clock;
+using s2s::bench::median;
+using s2s::bench::since;
 
 struct Args {
   int reps = 9;

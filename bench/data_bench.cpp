@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "core/Error.h"
+#include "bench/BenchTiming.h"
 #include "core/Log.h"
 #include "data/CorpusBuilder.h"
 #include "data/CorpusReader.h"
@@ -34,8 +35,8 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+using s2s::bench::Clock;
+using s2s::bench::since;
 
 struct Args {
   int64_t pairs = 3000000;

@@ -1,6 +1,7 @@
 #pragma once
 // Runs a shell command for a test and captures what a user would see: exit code, stdout and
 // stderr. Tests of the `s2s` binary use it to check exit codes and one-line errors.
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <array>
@@ -22,6 +23,13 @@ inline std::string read_text(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+// Writes `text` to `name` in the test's temporary directory and returns the path.
+inline std::string write_temp(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + name;
+  std::ofstream(path) << text;
+  return path;
 }
 
 // Runs `command` with /bin/sh; stderr goes to a temporary file so both streams are kept.

@@ -11,11 +11,7 @@
 namespace s2s {
 namespace {
 
-std::string write_temp(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + name;
-  std::ofstream(path) << text;
-  return path;
-}
+using test::write_temp;
 
 TEST(ConfigCommand, DumpAppliesFileThenOverrides) {
   const std::string file = write_temp("cfg_ok.yaml", "model:\n  cell: lstm\n  embed_dim: 8\n");

@@ -12,11 +12,7 @@
 namespace s2s {
 namespace {
 
-std::string write_temp(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + name;
-  std::ofstream(path) << text;
-  return path;
-}
+using test::write_temp;
 
 TEST(ScoreCommand, PrintsJsonWithAllMetrics) {
   const auto hyp = write_temp("score_hyp.txt", "the cat sat on\nhello world !\n");

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../../support/Subprocess.h"
 #include "PngCheck.h"
 #include "core/Error.h"
 #include "trainer/plot/TrainingCurvePlot.h"
@@ -13,11 +14,7 @@
 namespace s2s {
 namespace {
 
-std::string write_temp(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + name;
-  std::ofstream(path) << text;
-  return path;
-}
+using test::write_temp;
 
 std::string metrics_log(int steps) {
   std::string s;
