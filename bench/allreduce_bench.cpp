@@ -23,9 +23,9 @@
 
 #include "bench/BenchTiming.h"
 #include "core/Log.h"
-#include "trainer/GradientSync.h"
-#include "trainer/MpiCheck.h"
-#include "trainer/Runtime.h"
+#include "trainer/comm/GradientSync.h"
+#include "trainer/comm/MpiCheck.h"
+#include "trainer/comm/Runtime.h"
 
 namespace {
 

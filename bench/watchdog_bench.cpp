@@ -20,9 +20,9 @@
 
 #include "bench/BenchTiming.h"
 #include "core/Log.h"
-#include "trainer/ArrivalTracker.h"
-#include "trainer/CollectiveWatchdog.h"
-#include "trainer/Runtime.h"
+#include "trainer/comm/ArrivalTracker.h"
+#include "trainer/comm/CollectiveWatchdog.h"
+#include "trainer/comm/Runtime.h"
 
 namespace {
 

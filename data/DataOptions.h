@@ -9,16 +9,17 @@
 namespace s2s {
 
 struct DataOptions {
-  std::string dir = "data/sample";  // corpus directory (manifest.json, shards, vocabularies)
-  int max_tokens = 4096;            // token budget of one batch on one rank (padded, per side)
-  int max_sentences = 0;            // cap on pairs per batch; 0 = only the token budget
-  int max_source_length = 250;      // longer source sides are dropped (and counted)
-  int max_target_length = 250;      // longer target sides are dropped (and counted)
-  int bucket_width = 1;             // length bucket width; 1 = sort by exact length
-  bool shuffle = true;              // shuffle pairs and batch order each epoch
-  bool align_ranks = true;          // at each step, every rank's batch has a similar length
-  int prefetch_batches = 16;        // batches prepared ahead by a background thread; 0 = none
-  bool verify_checksums = true;     // SHA-256 of each shard a rank loads, against the manifest
+  // Each key's doc, default and accepted values: fields() below (the one place they are written).
+  std::string dir = "data/sample";
+  int max_tokens = 4096;
+  int max_sentences = 0;
+  int max_source_length = 250;
+  int max_target_length = 250;
+  int bucket_width = 1;
+  bool shuffle = true;
+  bool align_ranks = true;
+  int prefetch_batches = 16;
+  bool verify_checksums = true;
 
   template <class V>
   void fields(V& v) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/Check.h"
+#include "data/BatchBuilder.h"
 #include "data/ShardReader.h"
 #include "data/Vocab.h"
 
@@ -55,44 +56,14 @@ std::vector<int32_t> ExampleStore::source(int64_t id) const { return slice(sourc
 std::vector<int32_t> ExampleStore::target(int64_t id) const { return slice(target_, id); }
 
 Batch ExampleStore::make_batch(const PlannedBatch& planned) const {
-  Batch b;
-  b.size = static_cast<int64_t>(planned.ids.size());
-  b.filler = planned.filler;
-  b.example_ids = planned.ids;
-  b.src_lengths.resize(static_cast<size_t>(b.size));
-  b.tgt_lengths.resize(static_cast<size_t>(b.size));
-  for (int64_t r = 0; r < b.size; ++r) {
-    const int64_t id = planned.ids[static_cast<size_t>(r)];
+  BatchBuilder builder;
+  for (const int64_t id : planned.ids) {
     S2S_ASSERT(contains(id));
     const auto i = static_cast<size_t>(id - begin_);
-    b.src_lengths[static_cast<size_t>(r)] = source_.offsets[i + 1] - source_.offsets[i] + 1;
-    b.tgt_lengths[static_cast<size_t>(r)] = target_.offsets[i + 1] - target_.offsets[i] + 1;
-    b.src_len = std::max(b.src_len, b.src_lengths[static_cast<size_t>(r)]);
-    b.tgt_len = std::max(b.tgt_len, b.tgt_lengths[static_cast<size_t>(r)]);
-    b.src_tokens += b.src_lengths[static_cast<size_t>(r)];
-    b.tgt_tokens += b.tgt_lengths[static_cast<size_t>(r)];
+    builder.add(source_.tokens.data() + source_.offsets[i], source_.offsets[i + 1] - source_.offsets[i],
+                target_.tokens.data() + target_.offsets[i], target_.offsets[i + 1] - target_.offsets[i], id);
   }
-  b.src.assign(static_cast<size_t>(b.size * b.src_len), Vocab::kPad);
-  b.tgt_in.assign(static_cast<size_t>(b.size * b.tgt_len), Vocab::kPad);
-  b.tgt_out.assign(static_cast<size_t>(b.size * b.tgt_len), Vocab::kPad);
-  for (int64_t r = 0; r < b.size; ++r) {
-    const auto i = static_cast<size_t>(planned.ids[static_cast<size_t>(r)] - begin_);
-    int64_t* src_row = b.src.data() + r * b.src_len;
-    const int32_t* s = source_.tokens.data() + source_.offsets[i];
-    const int64_t ns = source_.offsets[i + 1] - source_.offsets[i];
-    std::copy(s, s + ns, src_row);
-    src_row[ns] = Vocab::kEos;
-
-    int64_t* in_row = b.tgt_in.data() + r * b.tgt_len;
-    int64_t* out_row = b.tgt_out.data() + r * b.tgt_len;
-    const int32_t* t = target_.tokens.data() + target_.offsets[i];
-    const int64_t nt = target_.offsets[i + 1] - target_.offsets[i];
-    in_row[0] = Vocab::kBos;
-    std::copy(t, t + nt, in_row + 1);
-    std::copy(t, t + nt, out_row);
-    out_row[nt] = Vocab::kEos;
-  }
-  return b;
+  return builder.build(planned.filler);
 }
 
 }  // namespace s2s

@@ -47,9 +47,9 @@ void Vocab::finish() { hash_ = hash_tokens(tokens_); }
 
 Vocab Vocab::from_counts(const std::unordered_map<std::string, int64_t>& counts, int64_t min_count,
                          int64_t max_size) {
-  S2S_CHECK(max_size == 0 || max_size > kNumSpecials,
+  S2S_CHECK(max_size == 0 || max_size > kNumSpecialIds,
             "maximum vocabulary size {} leaves no room beside the {} specials: use 0 (no limit) or more than {}",
-            max_size, kNumSpecials, kNumSpecials);
+            max_size, kNumSpecialIds, kNumSpecialIds);
   std::vector<std::pair<std::string, int64_t>> entries;
   entries.reserve(counts.size());
   const auto& specials = special_tokens();
@@ -61,8 +61,8 @@ Vocab Vocab::from_counts(const std::unordered_map<std::string, int64_t>& counts,
   std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
   });
-  if (max_size > 0 && static_cast<int64_t>(entries.size()) > max_size - kNumSpecials)
-    entries.resize(static_cast<size_t>(max_size - kNumSpecials));
+  if (max_size > 0 && static_cast<int64_t>(entries.size()) > max_size - kNumSpecialIds)
+    entries.resize(static_cast<size_t>(max_size - kNumSpecialIds));
   Vocab vocab;
   for (const auto& [token, count] : entries) vocab.add(token, count);
   vocab.finish();
@@ -89,7 +89,7 @@ Vocab Vocab::load(const std::string& path) {
     auto counts = j.value("counts", std::vector<int64_t>(tokens.size(), 0));
     S2S_CHECK(counts.size() == tokens.size(), "vocabulary {}: {} tokens but {} counts", path, tokens.size(),
               counts.size());
-    S2S_CHECK(tokens.size() >= static_cast<size_t>(kNumSpecials) &&
+    S2S_CHECK(tokens.size() >= static_cast<size_t>(kNumSpecialIds) &&
                   std::equal(special_tokens().begin(), special_tokens().end(), tokens.begin()),
               "vocabulary {} does not start with <pad>, <unk>, <s>, </s>: it was not written by s2s prep", path);
     Vocab vocab;
@@ -130,7 +130,7 @@ void Vocab::save(const std::string& path) const {
 
 int32_t Vocab::id(const std::string& piece) const {
   const auto it = index_.find(piece);
-  if (it == index_.end() || it->second < kNumSpecials) return kUnk;
+  if (it == index_.end() || it->second < kNumSpecialIds) return kUnkId;
   return it->second;
 }
 
@@ -150,7 +150,7 @@ static std::vector<std::string> pieces_of(const Vocab& vocab, const Int* ids, si
   out.reserve(count);
   for (size_t i = 0; i < count; ++i) {
     const auto id = static_cast<int32_t>(ids[i]);
-    if (id == Vocab::kPad || id == Vocab::kBos || id == Vocab::kEos) continue;
+    if (id == kPadId || id == kBosId || id == kEosId) continue;
     out.push_back(vocab.token(id));
   }
   return out;

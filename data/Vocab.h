@@ -2,7 +2,7 @@
 // Maps pieces to ids and back. Ids 0-3 are fixed specials whatever the corpus:
 //   <pad>=0 (padding; the loss ignores it), <unk>=1, <s>=2 (first decoder input),
 //   </s>=3 (end of every sequence)
-// model/TokenIds.h holds the same four numbers for the model side. The remaining ids go to
+// (data/TokenIds.h: kPadId, kUnkId, kBosId, kEosId). The remaining ids go to
 // pieces by decreasing count (ties: byte order), so a vocabulary is a pure function of the
 // counts and limits. Stored as JSON beside the shards (see data/FORMAT.md); its hash is
 // recorded in every shard and checked when a corpus is read.
@@ -12,15 +12,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "data/TokenIds.h"
+
 namespace s2s {
 
 class Vocab {
  public:
-  static constexpr int32_t kPad = 0;
-  static constexpr int32_t kUnk = 1;
-  static constexpr int32_t kBos = 2;
-  static constexpr int32_t kEos = 3;
-  static constexpr int32_t kNumSpecials = 4;
   static constexpr int kFormatVersion = 1;
   static const std::vector<std::string>& special_tokens();  // "<pad>", "<unk>", "<s>", "</s>"
 

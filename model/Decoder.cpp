@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "model/TokenIds.h"
+#include "data/TokenIds.h"
 
 namespace s2s {
 
@@ -10,7 +10,7 @@ namespace nn = torch::nn;
 namespace F = torch::nn::functional;
 
 DecoderImpl::DecoderImpl(const ModelOptions& options, int64_t vocab_size)
-    : lstm_(options.cell == "lstm"),
+    : lstm_(options.cell == CellKind::lstm),
       tied_(options.tie_embeddings),
       layers_(options.decoder_layers),
       hidden_size_(options.decoder_hidden),

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "model/TokenIds.h"
+#include "data/TokenIds.h"
 
 namespace s2s {
 
@@ -23,7 +23,7 @@ EncoderImpl::EncoderImpl(const ModelOptions& options, int64_t vocab_size)
   // LibTorch applies this dropout between stacked layers only, in train() mode only; it
   // warns when asked for dropout on a single layer, hence the condition.
   const double between_layers = options.encoder_layers > 1 ? options.dropout : 0.0;
-  if (options.cell == "lstm") {
+  if (options.cell == CellKind::lstm) {
     lstm = register_module(
         "rnn", nn::LSTM(nn::LSTMOptions(options.embed_dim, options.encoder_hidden)
                             .num_layers(options.encoder_layers)

@@ -10,7 +10,7 @@
 #include <torch/torch.h>
 
 #include "model/LossOutput.h"
-#include "model/TokenIds.h"
+#include "data/TokenIds.h"
 
 namespace s2s {
 

@@ -4,6 +4,8 @@
 #include <string>
 #include <type_traits>
 
+#include <fmt/ranges.h>
+
 #include "core/Check.h"
 
 namespace s2s {
@@ -24,6 +26,8 @@ struct RuleChecker {
           S2S_FAIL("model.{} is '{}': use one of {}", key, value, allowed);
         }
       }
+    } else if constexpr (std::is_enum_v<T>) {
+      S2S_CHECK(!name_of(value).empty(), "model.{} is not one of {}", key, fmt::join(enum_words<T>(), ", "));
     } else if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
       const double x = static_cast<double>(value);
       if (rule.min) {

@@ -1,25 +1,32 @@
 #pragma once
 // The `model:` section of the config: the shape of the Bahdanau seq2seq network.
 // Vocabulary sizes are not here: they come from the corpus (data/), not from the user.
-#include <string>
 
+#include "core/EnumNames.h"
 #include "core/FieldRule.h"
 
 namespace s2s {
 
+// model.cell: the recurrent cell of encoder and decoder.
+S2S_ENUM(CellKind, gru, lstm);
+
+// model.readout: the layer between the decoder and the vocabulary projection.
+S2S_ENUM(ReadoutKind, maxout, tanh);
+
 struct ModelOptions {
-  std::string cell = "gru";         // recurrent cell of encoder and decoder
-  int embed_dim = 256;              // source and target embedding size
-  int encoder_hidden = 256;         // encoder hidden size per direction (annotations are 2x)
-  int encoder_layers = 1;           // stacked bidirectional encoder layers
-  int decoder_hidden = 512;         // decoder hidden size
-  int decoder_layers = 1;           // stacked decoder layers (attention queries the top one)
-  int attention_dim = 256;          // size of W s + U h inside the attention
-  std::string readout = "maxout";   // output layer before the vocabulary projection
-  int readout_dim = 256;            // size of the readout vector fed to the projection
-  double dropout = 0.1;             // on embeddings, between RNN layers, before projection
-  bool tie_embeddings = false;      // share target embedding and output projection
-  double label_smoothing = 0.1;     // epsilon of label-smoothed cross entropy
+  // Each key's doc, default and accepted values: fields() below (the one place they are written).
+  CellKind cell = CellKind::gru;
+  int embed_dim = 256;
+  int encoder_hidden = 256;
+  int encoder_layers = 1;
+  int decoder_hidden = 512;
+  int decoder_layers = 1;
+  int attention_dim = 256;
+  ReadoutKind readout = ReadoutKind::maxout;
+  int readout_dim = 256;
+  double dropout = 0.1;
+  bool tie_embeddings = false;
+  double label_smoothing = 0.1;
 
   // Re-checks every key's rule (options built in code never went through the config
   // loader) and the rules that tie keys together, e.g. tie_embeddings needs
@@ -28,7 +35,7 @@ struct ModelOptions {
 
   template <class V>
   void fields(V& v) {
-    v("cell", cell, "recurrent cell of encoder and decoder", one_of({"gru", "lstm"}));
+    v("cell", cell, "recurrent cell of encoder and decoder", words_of<CellKind>());
     v("embed_dim", embed_dim, "size of the source and target token embeddings", at_least(1));
     v("encoder_hidden", encoder_hidden,
       "encoder hidden size per direction; annotations h_j have twice this size", at_least(1));
@@ -42,7 +49,7 @@ struct ModelOptions {
       at_least(1));
     v("readout", readout,
       "layer between (s_t, y_{t-1}, c_t) and the logits: the paper's maxout or a tanh layer",
-      one_of({"maxout", "tanh"}));
+      words_of<ReadoutKind>());
     v("readout_dim", readout_dim,
       "size of the readout vector (must equal embed_dim when tie_embeddings is true)",
       at_least(1));

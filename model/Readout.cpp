@@ -4,11 +4,9 @@
 
 namespace s2s {
 
-ReadoutImpl::ReadoutImpl(const std::string& kind, int64_t state_dim, int64_t embed_dim,
+ReadoutImpl::ReadoutImpl(ReadoutKind kind, int64_t state_dim, int64_t embed_dim,
                          int64_t context_dim, int64_t readout_dim)
-    : maxout_(kind == "maxout"), readout_dim_(readout_dim) {
-  S2S_CHECK(kind == "maxout" || kind == "tanh", "model.readout is '{}': use 'maxout' or 'tanh'",
-            kind);
+    : maxout_(kind == ReadoutKind::maxout), readout_dim_(readout_dim) {
   const int64_t out = maxout_ ? 2 * readout_dim : readout_dim;
   linear = register_module(
       "linear", torch::nn::Linear(state_dim + embed_dim + context_dim, out));

@@ -10,14 +10,13 @@
 // D = decoder_hidden, E = embed_dim, K = 2 * encoder_hidden, R = readout_dim.
 #include <torch/torch.h>
 
-#include <string>
+#include "model/ModelOptions.h"
 
 namespace s2s {
 
 class ReadoutImpl : public torch::nn::Module {
  public:
-  // kind: "maxout" or "tanh" (model.readout).
-  ReadoutImpl(const std::string& kind, int64_t state_dim, int64_t embed_dim,
+  ReadoutImpl(ReadoutKind kind, int64_t state_dim, int64_t embed_dim,
               int64_t context_dim, int64_t readout_dim);
 
   // state: (..., D) s_t; embedded: (..., E) E y_{t-1}; context: (..., K) c_t.

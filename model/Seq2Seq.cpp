@@ -1,7 +1,7 @@
 #include "model/Seq2Seq.h"
 
 #include "core/Check.h"
-#include "model/TokenIds.h"
+#include "data/TokenIds.h"
 
 namespace s2s {
 
@@ -130,7 +130,7 @@ StepOutput Seq2SeqImpl::step(const EncoderOutput& encoded, const DecoderState& s
             "state.hidden must be ({}, batch, {}) (decoder_layers, batch, decoder_hidden)", L, D);
   S2S_CHECK(state.hidden.size(1) == B, "the state has {} rows but the EncoderOutput has {}",
             state.hidden.size(1), B);
-  if (options_.cell == "lstm") {
+  if (options_.cell == CellKind::lstm) {
     S2S_CHECK(state.cell.defined() && state.cell.sizes() == state.hidden.sizes(),
               "an LSTM state needs cell of the same shape as hidden");
   }

@@ -28,7 +28,7 @@ namespace s2s {
 class Seq2SeqImpl : public torch::nn::Module {
  public:
   // Validates the options (ModelOptions::validate). Vocabulary sizes include the special
-  // tokens of model/TokenIds.h, so each must exceed kEosId.
+  // tokens of data/TokenIds.h, so each must exceed kEosId.
   Seq2SeqImpl(const ModelOptions& options, int64_t src_vocab, int64_t tgt_vocab);
 
   // Teacher-forced pass over whole targets.

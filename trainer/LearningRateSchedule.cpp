@@ -8,7 +8,7 @@
 namespace s2s {
 
 LearningRateSchedule::LearningRateSchedule(const TrainOptions& options)
-    : options_(options), tracker_(ImprovementTracker::higher_is_better(options.valid_metric)) {}
+    : options_(options), tracker_(options.valid_metric) {}
 
 double LearningRateSchedule::at(int64_t step) const {
   S2S_ASSERT(step >= 1);
@@ -17,16 +17,18 @@ double LearningRateSchedule::at(int64_t step) const {
   if (step <= warmup) return peak * static_cast<double>(step) / static_cast<double>(warmup);
 
   double lr = peak;
-  if (options_.schedule == "inverse_sqrt") {
-    lr = peak * std::sqrt(static_cast<double>(std::max<int64_t>(warmup, 1)) / static_cast<double>(step));
-  } else if (options_.schedule == "plateau") {
-    lr = peak * scale_;
+  switch (options_.schedule) {
+    case ScheduleKind::inverse_sqrt:
+      lr = peak * std::sqrt(static_cast<double>(std::max<int64_t>(warmup, 1)) / static_cast<double>(step));
+      break;
+    case ScheduleKind::plateau: lr = peak * scale_; break;
+    case ScheduleKind::constant: break;
   }
   return std::max(lr, std::min(options_.min_lr, peak));
 }
 
 bool LearningRateSchedule::observe_validation(double metric) {
-  if (options_.schedule != "plateau") return false;
+  if (options_.schedule != ScheduleKind::plateau) return false;
   tracker_.observe(metric);
   if (tracker_.stalls() <= options_.plateau_patience) return false;
   scale_ *= options_.plateau_factor;

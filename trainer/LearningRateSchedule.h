@@ -5,7 +5,7 @@
 // min_lr after warm-up.
 #include <cstdint>
 
-#include "trainer/ImprovementTracker.h"
+#include "trainer/metrics/ImprovementTracker.h"
 #include "trainer/TrainOptions.h"
 
 namespace s2s {

@@ -2,46 +2,59 @@
 // The `train:` section of the config: optimiser, learning-rate schedule, budgets and the
 // cadence of logging and validation.
 #include <cstdint>
-#include <string>
 
+#include "core/Check.h"
+#include "core/EnumNames.h"
 #include "core/FieldRule.h"
+#include "trainer/metrics/ValidMetric.h"
 
 namespace s2s {
 
+// train.optimizer: Adam with L2 weight decay, or AdamW with decoupled weight decay.
+S2S_ENUM(OptimizerKind, adam, adamw);
+
+// train.schedule: the learning rate after warm-up.
+S2S_ENUM(ScheduleKind, constant, inverse_sqrt, plateau);
+
 struct TrainOptions {
-  std::string optimizer = "adam";      // adam | adamw
-  double lr = 1e-3;                    // peak learning rate
-  double beta1 = 0.9;                  // Adam's first-moment decay
-  double beta2 = 0.98;                 // Adam's second-moment decay
-  double adam_eps = 1e-8;              // Adam's denominator epsilon
-  double weight_decay = 0.0;           // L2 (adam) or decoupled (adamw) weight decay
-  std::string schedule = "inverse_sqrt";  // constant | inverse_sqrt | plateau
-  int64_t warmup_steps = 400;          // linear warm-up from 0 to lr (all schedules)
-  double plateau_factor = 0.5;         // plateau: lr multiplier when validation stalls
-  int plateau_patience = 2;            // plateau: validations without improvement before decay
-  double min_lr = 1e-6;                // the schedule never goes below this (after warm-up)
-  double clip_norm = 5.0;              // clip by global gradient norm; 0 = no clipping
-  int accumulate = 1;                  // micro-batches per update (gradient accumulation)
-  int64_t max_steps = 0;               // stop after this many updates; 0 = no limit
-  int max_epochs = 10;                 // stop after this many epochs; 0 = no limit
-  double max_minutes = 0;              // stop after this much wall time; 0 = no limit
-  int max_nonfinite_in_row = 10;       // abort after this many skipped non-finite updates
-  int64_t log_every = 50;              // progress line and metrics record every N updates
-  int64_t validate_every = 500;        // validation every N updates; 0 = only at the end
-  std::string valid_metric = "loss";   // loss | bleu | chrf | exact_match: best checkpoint, plateau, early stop
-  int early_stop_patience = 0;         // validations without improvement before stopping; 0 = off
-  int64_t checksum_every = 200;        // compare parameter checksums across ranks; 0 = off
-  double bucket_mb = 25.0;             // gradient all-reduce bucket size (as PyTorch DDP)
-  bool overlap_allreduce = true;       // all-reduce buckets on a thread during backward
-  double collective_timeout_s = 600;   // abort when a collective waits longer; 0 = no watchdog
+  // Each key's doc, default and accepted values: fields() below (the one place they are written).
+  OptimizerKind optimizer = OptimizerKind::adam;
+  double lr = 1e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.98;
+  double adam_eps = 1e-8;
+  double weight_decay = 0.0;
+  ScheduleKind schedule = ScheduleKind::inverse_sqrt;
+  int64_t warmup_steps = 400;
+  double plateau_factor = 0.5;
+  int plateau_patience = 2;
+  double min_lr = 1e-6;
+  double clip_norm = 5.0;
+  int accumulate = 1;
+  int64_t max_steps = 0;
+  int max_epochs = 10;
+  double max_minutes = 0;
+  int max_nonfinite_in_row = 10;
+  int64_t log_every = 50;
+  int64_t validate_every = 500;
+  ValidMetric valid_metric = ValidMetric::loss;
+  int early_stop_patience = 0;
+  int64_t checksum_every = 200;
+  double bucket_mb = 25.0;
+  bool overlap_allreduce = true;
+  double collective_timeout_s = 600;
 
   // Rules across keys: a run needs a budget (steps, epochs or minutes) to end.
-  void validate() const;
+  void validate() const {
+    S2S_CHECK(max_steps > 0 || max_epochs > 0 || max_minutes > 0,
+              "train: no budget set, the run would never end; set train.max_steps, "
+              "train.max_epochs or train.max_minutes");
+  }
 
   template <class V>
   void fields(V& v) {
     v("optimizer", optimizer, "adam (L2 weight decay) or adamw (decoupled weight decay)",
-      one_of({"adam", "adamw"}));
+      words_of<OptimizerKind>());
     v("lr", lr, "peak learning rate, reached at the end of warm-up", between(0.0, 10.0));
     v("beta1", beta1, "Adam's first-moment decay", between_open(0.0, 1.0));
     v("beta2", beta2, "Adam's second-moment decay", between_open(0.0, 1.0));
@@ -51,7 +64,7 @@ struct TrainOptions {
     v("schedule", schedule,
       "learning rate after warm-up: constant, inverse_sqrt (lr * sqrt(warmup/step)) or "
       "plateau (multiply by plateau_factor when validation stalls)",
-      one_of({"constant", "inverse_sqrt", "plateau"}));
+      words_of<ScheduleKind>());
     v("warmup_steps", warmup_steps, "updates of linear warm-up from 0 to lr (0: none)",
       at_least(0));
     v("plateau_factor", plateau_factor, "plateau schedule: lr multiplier on a stall",
@@ -79,7 +92,7 @@ struct TrainOptions {
       "plateau schedule watch: loss (lower is better) or bleu, chrf, exact_match (higher is "
       "better; validation then also decodes the validation split with the search: settings, "
       "each rank its share)",
-      one_of({"loss", "bleu", "chrf", "exact_match"}));
+      words_of<ValidMetric>());
     v("early_stop_patience", early_stop_patience,
       "stop after this many validations without improvement (0: never stop early)",
       at_least(0));

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/Check.h"
+#include "core/Clock.h"
 #include "core/Log.h"
 
 namespace s2s {
@@ -12,14 +13,9 @@ namespace {
 
 const Log log("train");
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o,
                                                         const std::vector<torch::Tensor>& params) {
-  if (o.optimizer == "adamw") {
+  if (o.optimizer == OptimizerKind::adamw) {
     return std::make_unique<torch::optim::AdamW>(
         params, torch::optim::AdamWOptions(o.lr)
                     .betas({o.beta1, o.beta2})

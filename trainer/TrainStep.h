@@ -18,9 +18,9 @@
 
 #include "model/LabelSmoothedLoss.h"
 #include "model/Seq2Seq.h"
-#include "trainer/BatchTensors.h"
-#include "trainer/Communicator.h"
-#include "trainer/GradientSync.h"
+#include "model/BatchTensors.h"
+#include "trainer/comm/Communicator.h"
+#include "trainer/comm/GradientSync.h"
 #include "trainer/LearningRateSchedule.h"
 #include "trainer/TrainOptions.h"
 #include "trainer/TrainingProgress.h"

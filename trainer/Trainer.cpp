@@ -8,14 +8,11 @@
 
 #include "core/Check.h"
 #include "core/Log.h"
-#include "trainer/BatchTensors.h"
-#include "trainer/CheckpointCodec.h"
-#include "trainer/ConfigDiff.h"
-#include "trainer/ConfigWriter.h"
+#include "model/BatchTensors.h"
 #include "trainer/StopSignal.h"
-#include "trainer/StragglerMeter.h"
-#include "trainer/ParameterChecksum.h"
-#include "trainer/TrainStep.h"
+#include "trainer/checkpoint/CheckpointCodec.h"
+#include "trainer/comm/ParameterChecksum.h"
+#include "trainer/config/ConfigWriter.h"
 
 namespace s2s {
 namespace {
@@ -23,11 +20,6 @@ namespace {
 const Log log("train");
 const Log ckpt_log("ckpt");
 const Log comm_log("comm");
-
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 }  // namespace
 
@@ -37,28 +29,41 @@ Trainer::Trainer(const Config& config, Runtime& runtime, Communicator& comm,
       runtime_(runtime),
       comm_(comm),
       device_(runtime.device()),
-      early_stop_(ImprovementTracker::higher_is_better(config.train.valid_metric)) {
+      early_stop_(config.train.valid_metric) {
+  open_run_dir();
+  open_data();
+  build_model();
+  build_validation();
+  build_step();
+  start_watchdog();
+  checkpoints_ = std::make_unique<CheckpointStore>(config_.run.dir, config_.checkpoint, config_.train.valid_metric);
+  resume(resume_request);
+}
+
+void Trainer::open_run_dir() {
+  // Rank 0 owns the run directory; the resolved config is the run's record of itself.
+  if (runtime_.rank() != 0) return;
+  std::filesystem::create_directories(config_.run.dir);
+  const std::string config_path = config_.run.dir + "/config.yaml";
+  std::ofstream(config_path) << ConfigWriter::to_yaml(config_);
+  metrics_ = std::make_unique<MetricsLog>(config_.run.dir + "/metrics.jsonl");
+}
+
+void Trainer::open_data() {
+  // Each rank reads its own part; every rank gets the same number of batches.
   const int rank = runtime_.rank(), world = runtime_.world_size();
   const auto seed = static_cast<uint64_t>(config_.run.seed);
-
-  // The run directory: rank 0 owns it; the resolved config is the run's record of itself.
-  if (rank == 0) {
-    std::filesystem::create_directories(config_.run.dir);
-    const std::string config_path = config_.run.dir + "/config.yaml";
-    std::ofstream(config_path) << ConfigWriter::to_yaml(config_);
-    metrics_ = std::make_unique<MetricsLog>(config_.run.dir + "/metrics.jsonl");
-  }
-
-  // Data: each rank reads its own part; every rank gets the same number of batches.
   train_data_ = std::make_unique<CorpusReader>(config_.data, "train", rank, world, seed);
   valid_data_ = std::make_unique<CorpusReader>(config_.data, "valid", rank, world, seed);
   const auto& stats = train_data_->stats();
   log.info("corpus {}: {} training pairs ({} dropped as too long), {} batches per epoch per rank",
            config_.data.dir, stats.split_examples, stats.dropped_too_long,
            train_data_->batches_in_epoch());
+}
 
-  // Model: the same seed on every rank, and rank 0's parameters broadcast anyway, so a
-  // difference in initialisation (other LibTorch build, other device) cannot split ranks.
+void Trainer::build_model() {
+  // The same seed on every rank, and rank 0's parameters broadcast anyway, so a difference in
+  // initialisation (other LibTorch build, other device) cannot split ranks.
   torch::manual_seed(config_.run.seed);
   model_ = Seq2Seq(config_.model, train_data_->source_vocab().size(),
                    train_data_->target_vocab().size());
@@ -66,14 +71,16 @@ Trainer::Trainer(const Config& config, Runtime& runtime, Communicator& comm,
   parameters_ = model_->parameters();
   broadcast_parameters(parameters_, comm_);
   // Dropout differs per rank (as it would across the batches of one large batch).
-  torch::manual_seed(config_.run.seed + 1000003ULL * static_cast<uint64_t>(rank + 1));
+  torch::manual_seed(config_.run.seed + 1000003ULL * static_cast<uint64_t>(runtime_.rank() + 1));
   int64_t count = 0;
   for (const auto& p : parameters_) count += p.numel();
-  log.info("model: {} parameters ({} {}), on {}", count, config_.model.cell,
-           config_.model.readout, device_.str());
+  log.info("model: {} parameters ({} {}), on {}", count, name_of(config_.model.cell),
+           name_of(config_.model.readout), device_.str());
+}
 
-  // Validation: the loss, and with a decoding metric the outputs of the search: section's
-  // search, detokenized with the corpus's own tokenizers.
+void Trainer::build_validation() {
+  // The loss, and with a decoding metric the outputs of the search: section's search,
+  // detokenized with the corpus's own tokenizers.
   const Manifest& corpus = train_data_->manifest();
   const auto tokenizer = [&](const SideEntry& side) -> std::shared_ptr<const Tokenizer> {
     return make_tokenizer(side.tokenizer, side.tokenizer_model.empty()
@@ -82,26 +89,31 @@ Trainer::Trainer(const Config& config, Runtime& runtime, Communicator& comm,
   };
   translator_ = std::make_unique<Translator>(model_, train_data_->source_vocab(), train_data_->target_vocab(),
                                              tokenizer(corpus.source), tokenizer(corpus.target), config_.search);
-  const bool decode = config_.train.valid_metric != "loss";
+  const bool decode = needs_decoding(config_.train.valid_metric);
   validator_ = std::make_unique<Validator>(*valid_data_, model_, *translator_, comm_, device_, decode);
   if (decode)
     log.info("validation decodes with beam {} ({} length penalty, alpha {}) for valid_metric {}",
-             config_.search.beam_size, config_.search.length_penalty, config_.search.alpha,
-             config_.train.valid_metric);
+             config_.search.beam_size, name_of(config_.search.length_penalty), config_.search.alpha,
+             name_of(config_.train.valid_metric));
+}
 
+void Trainer::build_step() {
   step_ = std::make_unique<TrainStep>(model_, config_.model.label_smoothing, config_.train, comm_);
   log.info("gradient sync: {} buckets of <= {} MB over {}, {}", step_->sync().buckets().size(),
-           config_.train.bucket_mb, comm_.backend(),
+           config_.train.bucket_mb, name_of(comm_.backend()),
            step_->sync().overlaps() ? "overlapping backward" : "after backward");
+}
 
-  // The collective watchdog: from here on, a collective that waits longer than
-  // train.collective_timeout_s ends the job with a report instead of hanging it.
+void Trainer::start_watchdog() {
+  // From here on, a collective that waits longer than train.collective_timeout_s ends the job
+  // with a report instead of hanging it.
+  const int rank = runtime_.rank();
   CollectiveWatchdogOptions watch;
-  watch.timeout_s = world > 1 ? config_.train.collective_timeout_s : 0.0;  // alone: nobody to wait for
+  watch.timeout_s = runtime_.world_size() > 1 ? config_.train.collective_timeout_s : 0.0;  // alone: nobody to wait for
   if (watch.timeout_s > 0) {
     arrivals_ = std::make_unique<ArrivalTracker>();
     watch.missing = [this](int64_t arrival) { return arrivals_->missing(arrival); };
-    if (comm_.backend() == "nccl")
+    if (comm_.backend() == Backend::nccl)
       watch.poll = [this] {
         std::string error = comm_.async_error();
         return error.empty() ? step_->sync().communicator().async_error() : error;
@@ -116,9 +128,6 @@ Trainer::Trainer(const Config& config, Runtime& runtime, Communicator& comm,
     };
   }
   watchdog_ = std::make_unique<CollectiveWatchdog>(std::move(watch));
-
-  checkpoints_ = std::make_unique<CheckpointStore>(config_.run.dir, config_.checkpoint, config_.train.valid_metric);
-  resume(resume_request);
 }
 
 int64_t Trainer::announce(const std::string& label) {
@@ -128,17 +137,35 @@ int64_t Trainer::announce(const std::string& label) {
 }
 
 void Trainer::resume(const ResumeRequest& request) {
-  if (!request.enabled && request.path.empty()) return;
+  std::optional<CheckpointState> state = read_resume_state(request);
+  if (!state) return;  // a new run
+  const std::vector<ConfigChange> changes = check_compatible(*state);
+  const auto named = model_->named_parameters();
+  CheckpointCodec::restore_model(named, *state);
+  if (request.weights_only) {
+    log.info("fine-tuning from the weights of {} (step {}): new optimizer, data from the start",
+             state->source, state->step);
+    return;
+  }
+  if (!changes.empty())
+    ckpt_log.info("resuming from {} with a changed config (checkpoint -> now): {}", state->source,
+                  ConfigDiff::describe(changes));
+  CheckpointCodec::restore_optimizer(step_->optimizer(), named, *state);
+  restore_trackers(*state);
+  restore_cursor(*state);
+  first_step_ = state->step + 1;
+}
+
+std::optional<CheckpointState> Trainer::read_resume_state(const ResumeRequest& request) {
   // Every rank reads the checkpoint itself (the same verified file): no broadcast of
   // optimizer state is needed, and a damaged file fails every rank with the same message.
-  CheckpointState state;
-  if (!request.path.empty()) {
-    state = checkpoints_->read(request.path);
-  } else if (auto loaded = checkpoints_->read_latest()) {
-    state = std::move(loaded->state);
-  } else {
-    return;  // a new run
-  }
+  if (!request.path.empty()) return checkpoints_->read(request.path);
+  if (!request.enabled) return std::nullopt;
+  if (auto loaded = checkpoints_->read_latest()) return std::move(loaded->state);
+  return std::nullopt;
+}
+
+std::vector<ConfigChange> Trainer::check_compatible(const CheckpointState& state) const {
   const auto check_vocab = [&](const char* side, const Vocab& vocab) {
     auto it = state.vocab_hashes.find(side);
     S2S_CHECK(it == state.vocab_hashes.end() || it->second == vocab.hash(),
@@ -160,60 +187,59 @@ void Trainer::resume(const ResumeRequest& request) {
              "config); it can be neither resumed nor fine-tuned (--fine-tune) into another shape: "
              "set {}={} again, or start a new run without it (--no-resume, or another run.dir)",
              state.source, ConfigDiff::describe(shape), shape.front().key, shape.front().saved);
+  return changes;
+}
 
-  const auto named = model_->named_parameters();
-  CheckpointCodec::restore_model(named, state);
-  if (request.weights_only) {
-    log.info("fine-tuning from the weights of {} (step {}): new optimizer, data from the start",
-             state.source, state.step);
+void Trainer::restore_trackers(const CheckpointState& state) {
+  // The best values are in the units of the metric they were measured with.
+  const TrainerState saved = TrainerState::load(state);
+  if (saved.valid_metric == config_.train.valid_metric) {
+    step_->schedule().restore(saved.schedule_plateau_scale, saved.schedule_best, saved.schedule_stalls);
+    early_stop_.restore(saved.early_stop_best, saved.early_stop_stalls);
     return;
   }
-  if (!changes.empty())
-    ckpt_log.info("resuming from {} with a changed config (checkpoint -> now): {}", state.source,
-                  ConfigDiff::describe(changes));
-  CheckpointCodec::restore_optimizer(step_->optimizer(), named, state);
-  // The best values are in the units of the metric they were measured with.
-  const auto metric = state.scalars.find("valid_metric");
-  const std::string saved_metric =
-      metric == state.scalars.end() ? "loss" : std::get<std::string>(metric->second);
-  if (saved_metric == config_.train.valid_metric) {
-    step_->schedule().restore(state.double_scalar("schedule_plateau_scale"),
-                              state.double_scalar("schedule_best"),
-                              static_cast<int>(state.int_scalar("schedule_stalls")));
-    early_stop_.restore(state.double_scalar("early_stop_best"),
-                        static_cast<int>(state.int_scalar("early_stop_stalls")));
-  } else {
-    step_->schedule().restore(state.double_scalar("schedule_plateau_scale"),
-                              step_->schedule().plateau_tracker().best(), 0);
-    log.warn("checkpoint {} watched validation {}, this run watches {}: early stopping and the "
-             "plateau schedule start their best value and patience again",
-             state.source, saved_metric, config_.train.valid_metric);
-  }
-  first_step_ = state.step + 1;
+  step_->schedule().restore(saved.schedule_plateau_scale, step_->schedule().plateau_tracker().best(), 0);
+  log.warn("checkpoint {} watched validation {}, this run watches {}: early stopping and the "
+           "plateau schedule start their best value and patience again",
+           state.source, name_of(saved.valid_metric), name_of(config_.train.valid_metric));
+}
 
+void Trainer::restore_cursor(const CheckpointState& state) {
   const int rank = runtime_.rank(), world = runtime_.world_size();
   if (state.world_size() == world) {
     const CheckpointState::Rank& mine = state.ranks.at(static_cast<size_t>(rank));
     train_data_->restore(ReaderCursor::from_string(mine.cursor));
     CheckpointCodec::restore_rng(mine, device_);
     ckpt_log.info("resumed from {}: step {}, epoch {}", state.source, state.step, state.epoch);
-  } else {
-    // Another world size: the batch plan of an epoch depends on it, so the saved cursors do
-    // not apply. Start the saved epoch again, planned for this world size.
-    ReaderCursor cursor = train_data_->cursor();
-    cursor.epoch = ReaderCursor::from_string(state.ranks.at(0).cursor).epoch;
-    cursor.position = 0;
-    train_data_->restore(cursor);
-    const int64_t per_rank = int64_t{config_.data.max_tokens} * config_.train.accumulate;
-    log.warn("resumed from {} (step {}; training goes on at step {}), written by {} ranks, on {} "
-             "ranks: re-derived the data cursors (epoch {} restarts from its first batch, planned "
-             "for {} ranks: {} batches per rank) and each rank's dropout seed (from run.seed); the "
-             "per-rank batch stays data.max_tokens={} tokens x train.accumulate={}, so an update now "
-             "covers up to {} tokens instead of {} (train.lr is not rescaled)",
-             state.source, state.step, state.step + 1, state.world_size(), world, cursor.epoch,
-             world, train_data_->batches_in_epoch(), config_.data.max_tokens,
-             config_.train.accumulate, per_rank * world, per_rank * state.world_size());
+    return;
   }
+  // Another world size: the batch plan of an epoch depends on it, so the saved cursors do
+  // not apply. Start the saved epoch again, planned for this world size.
+  ReaderCursor cursor = train_data_->cursor();
+  cursor.epoch = ReaderCursor::from_string(state.ranks.at(0).cursor).epoch;
+  cursor.position = 0;
+  train_data_->restore(cursor);
+  const int64_t per_rank = int64_t{config_.data.max_tokens} * config_.train.accumulate;
+  log.warn("resumed from {} (step {}; training goes on at step {}), written by {} ranks, on {} "
+           "ranks: re-derived the data cursors (epoch {} restarts from its first batch, planned "
+           "for {} ranks: {} batches per rank) and each rank's dropout seed (from run.seed); the "
+           "per-rank batch stays data.max_tokens={} tokens x train.accumulate={}, so an update now "
+           "covers up to {} tokens instead of {} (train.lr is not rescaled)",
+           state.source, state.step, state.step + 1, state.world_size(), world, cursor.epoch,
+           world, train_data_->batches_in_epoch(), config_.data.max_tokens,
+           config_.train.accumulate, per_rank * world, per_rank * state.world_size());
+}
+
+TrainerState Trainer::trainer_state() const {
+  TrainerState s;
+  const ImprovementTracker& plateau = step_->schedule().plateau_tracker();
+  s.valid_metric = config_.train.valid_metric;
+  s.schedule_plateau_scale = step_->schedule().plateau_scale();
+  s.schedule_best = plateau.best();
+  s.schedule_stalls = plateau.stalls();
+  s.early_stop_best = early_stop_.best();
+  s.early_stop_stalls = early_stop_.stalls();
+  return s;
 }
 
 void Trainer::save_checkpoint(int64_t step, const std::string& why) {
@@ -244,16 +270,10 @@ void Trainer::save_checkpoint(int64_t step, const std::string& why) {
       state.metrics["token_error_rate"] = last_valid_->scores.token_error_rate;
     }
   }
-  state.scalars["valid_metric"] = config_.train.valid_metric;
+  trainer_state().store(state);
   const auto named = model_->named_parameters();
   CheckpointCodec::capture_model(named, state);
   CheckpointCodec::capture_optimizer(step_->optimizer(), named, state);
-  const ImprovementTracker& plateau = step_->schedule().plateau_tracker();
-  state.scalars["schedule_plateau_scale"] = step_->schedule().plateau_scale();
-  state.scalars["schedule_best"] = plateau.best();
-  state.scalars["schedule_stalls"] = static_cast<int64_t>(plateau.stalls());
-  state.scalars["early_stop_best"] = early_stop_.best();
-  state.scalars["early_stop_stalls"] = static_cast<int64_t>(early_stop_.stalls());
   for (const auto& packed : all) state.ranks.push_back(CheckpointCodec::unpack_rank(packed));
   checkpoints_->write(state);  // logs the file it wrote
   ckpt_log.debug("checkpoint of step {} was due: {}", step, why);
@@ -286,30 +306,9 @@ TrainResult Trainer::run() {
     straggler.add(u.compute_seconds);
     result.steps = step;
 
-    if (step % t.log_every == 0) {
-      {
-        const std::string label = fmt::format("rank wait gather, step {}", step);
-        CollectiveWatchdog::Scope armed(*watchdog_, label, announce(label));
-        progress.add_rank_wait(straggler.collect(comm_));
-      }
-      const double eta = eta_seconds(step, progress.seconds() / progress.updates());
-      log.info("{}", progress.line(step, train_data_->epoch(), eta));
-      if (metrics_) metrics_->write(progress.record(step, train_data_->epoch()));
-      progress.reset();
-    }
-    if (t.checksum_every > 0 && step % t.checksum_every == 0) {
-      const std::string label = fmt::format("parameter checksum, step {}", step);
-      CollectiveWatchdog::Scope armed(*watchdog_, label, announce(label));
-      check_parameters_consistent(parameters_, comm_, step);
-    }
-    bool stop_early = false;
-    if (t.validate_every > 0 && step % t.validate_every == 0) {
-      last_valid_ = validate(step);
-      const double value = last_valid_->metric(t.valid_metric);
-      step_->schedule().observe_validation(value);
-      early_stop_.observe(value);
-      stop_early = t.early_stop_patience > 0 && early_stop_.stalls() >= t.early_stop_patience;
-    }
+    if (step % t.log_every == 0) log_progress(step, progress, straggler);
+    if (t.checksum_every > 0 && step % t.checksum_every == 0) check_parameters(step);
+    const bool stop_early = t.validate_every > 0 && step % t.validate_every == 0 && validate_and_track(step);
     const int64_t every = config_.checkpoint.every_steps;
     if (every > 0 && step % every == 0) {
       save_checkpoint(step, "every_steps");
@@ -317,15 +316,50 @@ TrainResult Trainer::run() {
     }
     if (stop_early) {
       log.info("early stop: validation {} has not improved on {:.4f} for {} validations",
-               t.valid_metric, early_stop_.best(), early_stop_.stalls());
-      result.stop_reason = "early_stop";
+               name_of(t.valid_metric), early_stop_.best(), early_stop_.stalls());
+      result.stop_reason = StopReason::early_stop;
       break;
     }
   }
-  if (result.stop_reason != "signal" &&
+  finish(result, last_saved);
+  return result;
+}
+
+void Trainer::log_progress(int64_t step, TrainingProgress& progress, StragglerMeter& straggler) {
+  {
+    const std::string label = fmt::format("rank wait gather, step {}", step);
+    CollectiveWatchdog::Scope armed(*watchdog_, label, announce(label));
+    progress.add_rank_wait(straggler.collect(comm_));
+  }
+  const double eta = eta_seconds(step, progress.seconds() / progress.updates());
+  log.info("{}", progress.line(step, train_data_->epoch(), eta));
+  if (metrics_) metrics_->write(progress.record(step, train_data_->epoch()));
+  progress.reset();
+}
+
+void Trainer::check_parameters(int64_t step) {
+  const std::string label = fmt::format("parameter checksum, step {}", step);
+  CollectiveWatchdog::Scope armed(*watchdog_, label, announce(label));
+  check_parameters_consistent(parameters_, comm_, step);
+}
+
+bool Trainer::validate_and_track(int64_t step) {
+  const TrainOptions& t = config_.train;
+  last_valid_ = validate(step);
+  const double value = last_valid_->metric(t.valid_metric);
+  step_->schedule().observe_validation(value);
+  early_stop_.observe(value);
+  return t.early_stop_patience > 0 && early_stop_.stalls() >= t.early_stop_patience;
+}
+
+void Trainer::finish(TrainResult& result, int64_t last_saved) {
+  const TrainOptions& t = config_.train;
+  // A run that ends off the validation cadence validates its final weights (not after a
+  // signal: a preempted job has seconds, and the run goes on elsewhere).
+  if (result.stop_reason != StopReason::signal &&
       (t.validate_every == 0 || result.steps % t.validate_every != 0) && result.steps >= first_step_)
     last_valid_ = validate(result.steps);
-  if (last_saved != result.steps) save_checkpoint(result.steps, result.stop_reason);
+  if (last_saved != result.steps) save_checkpoint(result.steps, std::string(name_of(result.stop_reason)));
   if (arrivals_) {
     const std::string label = fmt::format("end-of-run arrival count, step {}", result.steps);
     CollectiveWatchdog::Scope armed(*watchdog_, label, announce(label));
@@ -333,10 +367,9 @@ TrainResult Trainer::run() {
   }
   result.last_valid_loss = last_valid_ ? last_valid_->loss : std::numeric_limits<double>::quiet_NaN();
   result.epoch = train_data_->epoch();
-  log.info("done after {} updates ({}), {:.1f} min; {}", result.steps, result.stop_reason,
+  log.info("done after {} updates ({}), {:.1f} min; {}", result.steps, name_of(result.stop_reason),
            seconds_since(start_) / 60.0,
            last_valid_ ? fmt::format("validation loss {:.4f}", last_valid_->loss) : std::string("no validation yet"));
-  return result;
 }
 
 UpdateStats Trainer::update(int64_t step) {
@@ -387,10 +420,10 @@ Batch Trainer::next_batch() {
   return std::move(*batch);
 }
 
-std::optional<std::string> Trainer::stop_reason(int64_t step, bool* checkpoint_due) {
+std::optional<StopReason> Trainer::stop_reason(int64_t step, bool* checkpoint_due) {
   const TrainOptions& t = config_.train;
-  if (t.max_steps > 0 && step > t.max_steps) return "max_steps";
-  if (t.max_epochs > 0 && epochs_finished() >= t.max_epochs) return "max_epochs";
+  if (t.max_steps > 0 && step > t.max_steps) return StopReason::max_steps;
+  if (t.max_epochs > 0 && epochs_finished() >= t.max_epochs) return StopReason::max_epochs;
   // What only one rank may know (a signal it got; rank 0's clock) is agreed on in one
   // all-reduce per update: each flag is a count in its own 20-bit field of one integer.
   constexpr int64_t kField = int64_t{1} << 20;
@@ -413,9 +446,9 @@ std::optional<std::string> Trainer::stop_reason(int64_t step, bool* checkpoint_d
   if (flags % kField > 0) {
     log.info("stop requested by a signal on {} rank(s): writing a checkpoint, then exiting with "
              "code {}", flags % kField, StopSignal::kPreemptedExitCode);
-    return "signal";
+    return StopReason::signal;
   }
-  if ((flags / kField) % kField > 0) return "max_minutes";
+  if ((flags / kField) % kField > 0) return StopReason::max_minutes;
   return std::nullopt;
 }
 

@@ -7,34 +7,41 @@
 // made from numbers every rank holds after the same all-reduce.
 #include <torch/torch.h>
 
-#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "core/Clock.h"
+#include "core/EnumNames.h"
 #include "data/CorpusReader.h"
 #include "model/Seq2Seq.h"
-#include "trainer/ArrivalTracker.h"
-#include "trainer/CheckpointStore.h"
-#include "trainer/CollectiveWatchdog.h"
-#include "trainer/Communicator.h"
-#include "trainer/Config.h"
-#include "trainer/ImprovementTracker.h"
 #include "trainer/MetricsLog.h"
-#include "trainer/Runtime.h"
 #include "trainer/TrainStep.h"
+#include "trainer/TrainerState.h"
 #include "trainer/TrainingProgress.h"
-#include "trainer/Translator.h"
 #include "trainer/Validator.h"
+#include "trainer/checkpoint/CheckpointStore.h"
+#include "trainer/comm/ArrivalTracker.h"
+#include "trainer/comm/CollectiveWatchdog.h"
+#include "trainer/comm/Communicator.h"
+#include "trainer/comm/Runtime.h"
+#include "trainer/comm/StragglerMeter.h"
+#include "trainer/config/Config.h"
+#include "trainer/config/ConfigDiff.h"
+#include "trainer/decode/Translator.h"
+#include "trainer/metrics/ImprovementTracker.h"
 
 namespace s2s {
+
+// Why a run ended. `signal`: a rank got SIGTERM or SIGUSR1 (preemption): the run is not done.
+S2S_ENUM(StopReason, max_steps, max_epochs, max_minutes, early_stop, signal);
 
 struct TrainResult {
   int64_t steps = 0;            // updates applied or skipped, counting those before a resume
   int64_t epoch = 0;            // epoch the reader is in at the end
   double last_valid_loss = 0;   // per-token validation loss of the last validation (NaN: none)
-  std::string stop_reason;      // "max_steps", "max_epochs", "max_minutes", "early_stop", "signal"
+  StopReason stop_reason = StopReason::max_steps;
 };
 
 // Where a run starts from.
@@ -55,13 +62,35 @@ class Trainer {
   Seq2Seq& model() { return model_; }
 
  private:
+  // Set-up, in the order the constructor runs them.
+  void open_run_dir();       // rank 0: the run directory, config.yaml, metrics.jsonl
+  void open_data();          // this rank's training and validation readers
+  void build_model();        // same initial parameters on every rank, then per-rank dropout seeds
+  void build_validation();   // the Validator (and its Translator when validation decodes)
+  void build_step();         // optimizer, schedule and gradient sync
+  void start_watchdog();     // the collective watchdog, when there is more than one rank
+
+  // Resume, in order: which checkpoint, whether it fits, then what it restores.
   void resume(const ResumeRequest& request);  // restores a checkpoint, if asked and present
+  std::optional<CheckpointState> read_resume_state(const ResumeRequest& request);
+  // Refuses another vocabulary or model shape; returns the other config changes.
+  std::vector<ConfigChange> check_compatible(const CheckpointState& state) const;
+  void restore_trackers(const CheckpointState& state);        // schedule and early stopping
+  void restore_cursor(const CheckpointState& state);          // data cursors and RNG, or re-derived
+  TrainerState trainer_state() const;
+
+  // The loop's parts, in the order run() calls them; each one is collective.
+  void log_progress(int64_t step, TrainingProgress& progress, StragglerMeter& straggler);
+  void check_parameters(int64_t step);  // parameter checksums agree across ranks
+  bool validate_and_track(int64_t step);  // validates; feeds schedule and early stopping; true: stop early
+  void finish(TrainResult& result, int64_t last_saved);  // final validation, checkpoint, arrival count
+
   void save_checkpoint(int64_t step, const std::string& why);  // collective; rank 0 writes
   UpdateStats update(int64_t step);  // one optimiser update (or a skipped one)
   ValidationResult validate(int64_t step);  // collective: loss (and decoded metrics) over all ranks
   Batch next_batch();                // the next batch, crossing epoch boundaries
   // Collective: why the run must stop before update `step` (budget, signal), agreed by all.
-  std::optional<std::string> stop_reason(int64_t step, bool* checkpoint_due);
+  std::optional<StopReason> stop_reason(int64_t step, bool* checkpoint_due);
   // Announces the next collective to rank 0's arrival record; returns its arrival number.
   int64_t announce(const std::string& label);
   int64_t epochs_finished() const;
@@ -89,8 +118,8 @@ class Trainer {
   int64_t arrival_ = 0;                   // collectives announced so far (same on every rank)
   int64_t first_step_ = 1;               // 1, or the step after the resumed checkpoint
   std::optional<ValidationResult> last_valid_;  // the last validation (none yet: nullopt)
-  std::chrono::steady_clock::time_point last_checkpoint_;
-  std::chrono::steady_clock::time_point start_;
+  Clock::time_point last_checkpoint_;
+  Clock::time_point start_;
 };
 
 }  // namespace s2s

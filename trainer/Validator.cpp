@@ -5,18 +5,21 @@
 #include <cmath>
 
 #include "core/Check.h"
-#include "model/LabelSmoothedLoss.h"
-#include "trainer/BatchTensors.h"
+#include "core/Clock.h"
+#include "model/BatchTensors.h"
 
 namespace s2s {
 
-double ValidationResult::metric(const std::string& name) const {
-  if (name == "loss") return loss;
-  S2S_CHECK(decoded, "validation metric {} needs decoding, which this validation did not do", name);
-  if (name == "bleu") return scores.bleu.bleu;
-  if (name == "chrf") return scores.chrf;
-  if (name == "exact_match") return scores.exact_match;
-  S2S_FAIL("unknown validation metric '{}': use loss, bleu, chrf or exact_match", name);
+double ValidationResult::metric(ValidMetric which) const {
+  S2S_CHECK(which == ValidMetric::loss || decoded,
+            "validation metric {} needs decoding, which this validation did not do", name_of(which));
+  switch (which) {
+    case ValidMetric::loss: return loss;
+    case ValidMetric::bleu: return scores.bleu.bleu;
+    case ValidMetric::chrf: return scores.chrf;
+    case ValidMetric::exact_match: return scores.exact_match;
+  }
+  S2S_FAIL("validation metric {} is not one s2s knows", static_cast<int>(which));
 }
 
 nlohmann::json ValidationResult::record(int64_t step) const {
@@ -46,7 +49,7 @@ Validator::Validator(CorpusReader& data, Seq2Seq model, Translator& translator, 
       decode_(decode) {}
 
 ValidationResult Validator::run(const ReduceHook& around_reduce) {
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = Clock::now();
   torch::NoGradGuard no_grad;
   model_->eval();
   double nll = 0;
@@ -57,9 +60,8 @@ ValidationResult Validator::run(const ReduceHook& around_reduce) {
   while (auto batch = data_.next()) {
     if (batch->filler) continue;
     const BatchTensors b = BatchTensors::from(*batch, device_);
-    const LossOutput loss =
-        LabelSmoothedLoss(0.0)(model_->forward(b.src, b.src_lengths, b.tgt_in).logits, b.tgt_out);
-    nll += loss.nll_sum.item<double>();
+    const TeacherForcedLoss loss = translator_.loss(b);
+    nll += loss.nll_sum;
     tokens += loss.tokens;
     if (!decode_) continue;
     const std::vector<NBest> outputs = translator_.search(b.src, b.src_lengths);
@@ -93,7 +95,7 @@ ValidationResult Validator::run(const ReduceHook& around_reduce) {
     result.decoded = true;
     result.scores = CorpusScorer::from_statistics(std::vector<double>(t + 2, t + totals.numel()));
   }
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = seconds_since(start);
   return result;
 }
 

@@ -15,9 +15,10 @@
 
 #include "data/CorpusReader.h"
 #include "model/Seq2Seq.h"
-#include "trainer/Communicator.h"
-#include "trainer/Translator.h"
+#include "trainer/comm/Communicator.h"
+#include "trainer/decode/Translator.h"
 #include "trainer/metrics/CorpusScorer.h"
+#include "trainer/metrics/ValidMetric.h"
 
 namespace s2s {
 
@@ -28,8 +29,8 @@ struct ValidationResult {
   MetricScores scores;    // of the decoded outputs, all ranks
   double seconds = 0;     // wall time of this validation
 
-  // The value of train.valid_metric `name`: loss, bleu, chrf or exact_match.
-  double metric(const std::string& name) const;
+  // The value of train.valid_metric `which`.
+  double metric(ValidMetric which) const;
   // The metrics.jsonl record: kind, step, loss, ppl, tokens, seconds, and with decoding
   // bleu, chrf, exact_match, token_error_rate, segments.
   nlohmann::json record(int64_t step) const;

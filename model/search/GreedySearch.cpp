@@ -1,6 +1,6 @@
 #include "model/search/GreedySearch.h"
 
-#include "model/TokenIds.h"
+#include "data/TokenIds.h"
 #include "model/search/SearchInput.h"
 
 namespace s2s {

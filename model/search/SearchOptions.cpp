@@ -10,8 +10,7 @@ void SearchOptions::validate() const {
   S2S_CHECK(beam_size >= 1, "search: beam_size must be at least 1, got {}", beam_size);
   S2S_CHECK(n_best >= 1 && n_best <= beam_size,
             "search: n_best must lie in [1, beam_size = {}], got {}", beam_size, n_best);
-  S2S_CHECK(length_penalty == "none" || length_penalty == "gnmt" || length_penalty == "power",
-            "search: length_penalty must be none, gnmt or power, got '{}'", length_penalty);
+  S2S_CHECK(!name_of(length_penalty).empty(), "search: length_penalty must be one of none, gnmt, power");
   S2S_CHECK(std::isfinite(alpha) && alpha >= 0, "search: alpha must be a finite number >= 0, got {}",
             alpha);
   S2S_CHECK(std::isfinite(max_length_ratio) && max_length_ratio >= 0,
@@ -23,8 +22,11 @@ void SearchOptions::validate() const {
 }
 
 double SearchOptions::length_normaliser(int64_t n) const {
-  if (length_penalty == "gnmt") return std::pow((5.0 + static_cast<double>(n)) / 6.0, alpha);
-  if (length_penalty == "power") return std::pow(static_cast<double>(n), alpha);
+  switch (length_penalty) {
+    case LengthPenalty::gnmt: return std::pow((5.0 + static_cast<double>(n)) / 6.0, alpha);
+    case LengthPenalty::power: return std::pow(static_cast<double>(n), alpha);
+    case LengthPenalty::none: break;
+  }
   return 1.0;
 }
 

@@ -6,7 +6,7 @@
 #include <set>
 #include <tuple>
 
-#include "DataTestSupport.h"
+#include "tests/data/DataTestSupport.h"
 #include "data/Rng.h"
 
 namespace s2s {

@@ -4,7 +4,7 @@
 
 #include <sstream>
 
-#include "DataTestSupport.h"
+#include "tests/data/DataTestSupport.h"
 
 namespace s2s {
 namespace {

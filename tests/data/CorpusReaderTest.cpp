@@ -7,7 +7,7 @@
 #include <map>
 #include <set>
 
-#include "DataTestSupport.h"
+#include "tests/data/DataTestSupport.h"
 #include "data/SamplePairSource.h"
 #include "data/Tokenizer.h"
 

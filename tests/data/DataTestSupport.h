@@ -17,9 +17,9 @@
 #include "data/PrepOptions.h"
 #include "data/TsvPairSource.h"
 
-#include "../support/ScratchDir.h"
+#include "tests/support/ScratchDir.h"
 
-#include "../support/PythonOracle.h"
+#include "tests/support/PythonOracle.h"
 namespace s2s::test {
 
 

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "DataTestSupport.h"
+#include "tests/data/DataTestSupport.h"
 
 namespace s2s {
 namespace {

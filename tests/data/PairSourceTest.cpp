@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "DataTestSupport.h"
+#include "tests/data/DataTestSupport.h"
 #include "data/ParallelTextPairSource.h"
 #include "data/SamplePairSource.h"
 #include "data/TsvPairSource.h"

@@ -6,7 +6,7 @@
 #include <chrono>
 #include <thread>
 
-#include "DataTestSupport.h"
+#include "tests/data/DataTestSupport.h"
 
 namespace s2s {
 namespace {

@@ -2,7 +2,7 @@
 // h5py as an independent reader.
 #include <gtest/gtest.h>
 
-#include "DataTestSupport.h"
+#include "tests/data/DataTestSupport.h"
 #include "data/ShardReader.h"
 #include "data/ShardWriter.h"
 

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "DataTestSupport.h"
+#include "tests/data/DataTestSupport.h"
 
 namespace s2s {
 namespace {
@@ -10,14 +10,14 @@ namespace {
 TEST(Vocab, SpecialsHaveTheFixedIdsTheModelUses) {
   const Vocab v;
   EXPECT_EQ(v.size(), 4);
-  EXPECT_EQ(v.token(Vocab::kPad), "<pad>");
-  EXPECT_EQ(v.token(Vocab::kUnk), "<unk>");
-  EXPECT_EQ(v.token(Vocab::kBos), "<s>");
-  EXPECT_EQ(v.token(Vocab::kEos), "</s>");
-  EXPECT_EQ(Vocab::kPad, 0);
-  EXPECT_EQ(Vocab::kUnk, 1);
-  EXPECT_EQ(Vocab::kBos, 2);
-  EXPECT_EQ(Vocab::kEos, 3);
+  EXPECT_EQ(v.token(kPadId), "<pad>");
+  EXPECT_EQ(v.token(kUnkId), "<unk>");
+  EXPECT_EQ(v.token(kBosId), "<s>");
+  EXPECT_EQ(v.token(kEosId), "</s>");
+  EXPECT_EQ(kPadId, 0);
+  EXPECT_EQ(kUnkId, 1);
+  EXPECT_EQ(kBosId, 2);
+  EXPECT_EQ(kEosId, 3);
 }
 
 TEST(Vocab, OrdersByCountThenBytesAndAppliesMinCountAndMaxSize) {
@@ -33,26 +33,26 @@ TEST(Vocab, OrdersByCountThenBytesAndAppliesMinCountAndMaxSize) {
 
   const Vocab frequent = Vocab::from_counts(counts, 2, 0);
   EXPECT_EQ(frequent.size(), 8);
-  EXPECT_EQ(frequent.id("rare"), Vocab::kUnk);
+  EXPECT_EQ(frequent.id("rare"), kUnkId);
 
   const Vocab capped = Vocab::from_counts(counts, 1, 6);  // 4 specials + 2
   EXPECT_EQ(capped.size(), 6);
   EXPECT_EQ(capped.id("c"), 4);
-  EXPECT_EQ(capped.id("b"), Vocab::kUnk);
+  EXPECT_EQ(capped.id("b"), kUnkId);
 }
 
 TEST(Vocab, TextSpelledLikeASpecialBecomesUnk) {
   const Vocab v = Vocab::from_counts({{"<pad>", 10}, {"</s>", 10}, {"x", 1}}, 1, 0);
   EXPECT_EQ(v.size(), 5);
-  EXPECT_EQ(v.id("<pad>"), Vocab::kUnk);
-  EXPECT_EQ(v.id("</s>"), Vocab::kUnk);
-  EXPECT_EQ(v.id("<s>"), Vocab::kUnk);
+  EXPECT_EQ(v.id("<pad>"), kUnkId);
+  EXPECT_EQ(v.id("</s>"), kUnkId);
+  EXPECT_EQ(v.id("<s>"), kUnkId);
   EXPECT_EQ(v.id("x"), 4);
 }
 
 TEST(Vocab, PiecesSkipPaddingAndSentenceMarks) {
   const Vocab v = Vocab::from_counts({{"x", 3}, {"y", 2}}, 1, 0);
-  const std::vector<int64_t> ids = {Vocab::kBos, 4, Vocab::kUnk, 5, Vocab::kEos, Vocab::kPad};
+  const std::vector<int64_t> ids = {kBosId, 4, kUnkId, 5, kEosId, kPadId};
   EXPECT_EQ(v.pieces(ids.data(), ids.size()), (std::vector<std::string>{"x", "<unk>", "y"}));
 }
 

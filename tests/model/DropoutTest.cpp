@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "ModelTestUtil.h"
+#include "tests/model/ModelTestUtil.h"
 #include "model/Seq2Seq.h"
 
 namespace s2s {

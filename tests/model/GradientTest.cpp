@@ -8,7 +8,7 @@
 #include <cmath>
 #include <string>
 
-#include "ModelTestUtil.h"
+#include "tests/model/ModelTestUtil.h"
 #include "model/LabelSmoothedLoss.h"
 #include "model/Seq2Seq.h"
 

@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "ModelTestUtil.h"
+#include "tests/model/ModelTestUtil.h"
 #include "core/Error.h"
 #include "model/LabelSmoothedLoss.h"
 

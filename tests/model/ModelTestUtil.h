@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "model/ModelOptions.h"
-#include "model/TokenIds.h"
+#include "data/TokenIds.h"
 
 namespace s2s::test {
 
@@ -22,14 +22,14 @@ inline void deterministic(uint64_t seed = 1234) {
 inline ModelOptions tiny_options(const std::string& cell = "gru", int encoder_layers = 1,
                                  int decoder_layers = 1, const std::string& readout = "maxout") {
   ModelOptions o;
-  o.cell = cell;
+  o.cell = parse_enum<CellKind>(cell).value();  // the words of model.cell
   o.embed_dim = 6;
   o.encoder_hidden = 5;
   o.encoder_layers = encoder_layers;
   o.decoder_hidden = 7;
   o.decoder_layers = decoder_layers;
   o.attention_dim = 4;
-  o.readout = readout;
+  o.readout = parse_enum<ReadoutKind>(readout).value();
   o.readout_dim = 3;
   o.dropout = 0.0;
   o.tie_embeddings = false;

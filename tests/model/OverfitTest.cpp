@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "ModelTestUtil.h"
+#include "tests/model/ModelTestUtil.h"
 #include "model/LabelSmoothedLoss.h"
 #include "model/Seq2Seq.h"
 
@@ -33,8 +33,8 @@ class Overfit : public ::testing::TestWithParam<OverfitCase> {
 TEST_P(Overfit, DrivesTheLossOfEightReversalPairsNearZero) {
   test::deterministic(GetSeed());
   ModelOptions options;
-  options.cell = GetParam().cell;
-  options.readout = GetParam().readout;
+  options.cell = parse_enum<CellKind>(GetParam().cell).value();
+  options.readout = parse_enum<ReadoutKind>(GetParam().readout).value();
   options.embed_dim = 16;
   options.encoder_hidden = 16;
   options.decoder_hidden = 32;

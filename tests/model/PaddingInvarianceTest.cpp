@@ -7,7 +7,7 @@
 #include <string>
 #include <tuple>
 
-#include "ModelTestUtil.h"
+#include "tests/model/ModelTestUtil.h"
 #include "model/LabelSmoothedLoss.h"
 #include "model/Seq2Seq.h"
 

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "ModelTestUtil.h"
+#include "tests/model/ModelTestUtil.h"
 #include "model/LabelSmoothedLoss.h"
 #include "model/Seq2Seq.h"
 

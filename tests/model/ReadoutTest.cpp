@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "ModelTestUtil.h"
+#include "tests/model/ModelTestUtil.h"
 #include "model/Readout.h"
 
 namespace s2s {
@@ -18,7 +18,7 @@ constexpr int64_t D = 4, E = 3, K = 6, R = 5;
 
 TEST(Readout, MaxoutTakesTheMaximumOfAdjacentPairs) {
   test::deterministic();
-  Readout readout("maxout", D, E, K, R);
+  Readout readout(ReadoutKind::maxout, D, E, K, R);
   const auto s = torch::randn({2, D}), y = torch::randn({2, E}), c = torch::randn({2, K});
   const auto out = readout->forward(s, y, c);
   ASSERT_EQ(out.sizes(), (std::vector<int64_t>{2, R}));
@@ -37,7 +37,7 @@ TEST(Readout, MaxoutTakesTheMaximumOfAdjacentPairs) {
 
 TEST(Readout, TanhIsTanhOfTheAffineMapOfTheConcatenation) {
   test::deterministic();
-  Readout readout("tanh", D, E, K, R);
+  Readout readout(ReadoutKind::tanh, D, E, K, R);
   const auto s = torch::randn({D}), y = torch::randn({E}), c = torch::randn({K});
   const auto W = readout->linear->weight;  // (R, D + E + K)
   ASSERT_EQ(W.sizes(), (std::vector<int64_t>{R, D + E + K}));
@@ -49,7 +49,7 @@ TEST(Readout, TanhIsTanhOfTheAffineMapOfTheConcatenation) {
 
 TEST(Readout, AppliesToAnyLeadingShapeRowByRow) {
   test::deterministic();
-  Readout readout("maxout", D, E, K, R);
+  Readout readout(ReadoutKind::maxout, D, E, K, R);
   const auto s = torch::randn({2, 3, D}), y = torch::randn({2, 3, E}), c = torch::randn({2, 3, K});
   const auto all = readout->forward(s, y, c);  // (2, 3, R)
   ASSERT_EQ(all.sizes(), (std::vector<int64_t>{2, 3, R}));

@@ -8,7 +8,7 @@
 #include <string>
 #include <tuple>
 
-#include "ModelTestUtil.h"
+#include "tests/model/ModelTestUtil.h"
 #include "model/Seq2Seq.h"
 
 namespace s2s {
@@ -88,7 +88,7 @@ TEST_P(StepConsistency, InitialStateIsTanhOfTheProjectedFirstBackwardAnnotation)
   for (int64_t l = 0; l < L; ++l) {
     EXPECT_TRUE(torch::allclose(state.hidden[l], expected.narrow(1, l * D, D), 0.0, 1e-6));
   }
-  if (options.cell == "lstm") {
+  if (options.cell == CellKind::lstm) {
     EXPECT_TRUE((state.cell == 0).all().item<bool>());
   }
 }

@@ -11,7 +11,7 @@
 namespace s2s {
 namespace {
 
-TrainOptions options(const std::string& schedule, int64_t warmup) {
+TrainOptions options(ScheduleKind schedule, int64_t warmup) {
   TrainOptions o;
   o.schedule = schedule;
   o.lr = 1e-3;
@@ -21,21 +21,21 @@ TrainOptions options(const std::string& schedule, int64_t warmup) {
 }
 
 TEST(LearningRateSchedule, WarmupRisesLinearlyToThePeak) {
-  LearningRateSchedule s(options("inverse_sqrt", 100));
+  LearningRateSchedule s(options(ScheduleKind::inverse_sqrt, 100));
   EXPECT_DOUBLE_EQ(s.at(1), 1e-5);
   EXPECT_DOUBLE_EQ(s.at(50), 5e-4);
   EXPECT_DOUBLE_EQ(s.at(100), 1e-3);
 }
 
 TEST(LearningRateSchedule, InverseSqrtDecaysAsFairseqDoes) {
-  LearningRateSchedule s(options("inverse_sqrt", 100));
+  LearningRateSchedule s(options(ScheduleKind::inverse_sqrt, 100));
   EXPECT_DOUBLE_EQ(s.at(400), 1e-3 * std::sqrt(100.0 / 400.0));  // half the peak
   EXPECT_DOUBLE_EQ(s.at(10000), 1e-4);
   EXPECT_DOUBLE_EQ(s.at(100000000), 1e-5);  // floored at min_lr
 }
 
 TEST(LearningRateSchedule, ConstantStaysAtThePeakAndIgnoresValidation) {
-  LearningRateSchedule s(options("constant", 0));
+  LearningRateSchedule s(options(ScheduleKind::constant, 0));
   EXPECT_DOUBLE_EQ(s.at(1), 1e-3);
   EXPECT_FALSE(s.observe_validation(5.0));
   EXPECT_FALSE(s.observe_validation(6.0));
@@ -43,7 +43,7 @@ TEST(LearningRateSchedule, ConstantStaysAtThePeakAndIgnoresValidation) {
 }
 
 TEST(LearningRateSchedule, PlateauDecaysAfterPatienceStalls) {
-  TrainOptions o = options("plateau", 0);
+  TrainOptions o = options(ScheduleKind::plateau, 0);
   o.plateau_patience = 2;
   o.plateau_factor = 0.5;
   LearningRateSchedule s(o);
@@ -60,10 +60,10 @@ TEST(LearningRateSchedule, PlateauDecaysAfterPatienceStalls) {
 }
 
 TEST(LearningRateSchedule, PlateauOnBleuTreatsHigherAsBetter) {
-  TrainOptions o = options("plateau", 0);
+  TrainOptions o = options(ScheduleKind::plateau, 0);
   o.plateau_patience = 1;
   o.plateau_factor = 0.5;
-  o.valid_metric = "bleu";
+  o.valid_metric = ValidMetric::bleu;
   LearningRateSchedule s(o);
   EXPECT_FALSE(s.observe_validation(10.0));  // best
   EXPECT_FALSE(s.observe_validation(20.0));  // better (a loss would have stalled here)
@@ -74,22 +74,8 @@ TEST(LearningRateSchedule, PlateauOnBleuTreatsHigherAsBetter) {
   EXPECT_DOUBLE_EQ(s.at(10), 5e-4);
 }
 
-TEST(ImprovementTracker, DirectionFollowsTheMetric) {
-  for (const char* metric : {"bleu", "chrf", "exact_match"}) EXPECT_TRUE(ImprovementTracker::higher_is_better(metric));
-  for (const char* metric : {"loss", "token_error_rate"}) EXPECT_FALSE(ImprovementTracker::higher_is_better(metric));
-  ImprovementTracker higher(true);
-  EXPECT_EQ(higher.best(), -std::numeric_limits<double>::infinity());
-  EXPECT_TRUE(higher.observe(0.0));  // any first value improves on -inf
-  EXPECT_FALSE(higher.observe(-1.0));
-  EXPECT_EQ(higher.stalls(), 1);
-  ImprovementTracker lower;
-  EXPECT_TRUE(lower.observe(3.0));
-  EXPECT_TRUE(lower.observe(2.0));
-  EXPECT_FALSE(lower.observe(2.5));
-}
-
 TEST(LearningRateSchedule, RestoreContinuesThePlateauState) {
-  TrainOptions o = options("plateau", 0);
+  TrainOptions o = options(ScheduleKind::plateau, 0);
   o.plateau_patience = 0;
   LearningRateSchedule a(o), b(o);
   a.observe_validation(2.0);

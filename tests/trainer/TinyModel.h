@@ -1,8 +1,8 @@
 #pragma once
 // The tiny trained run's checkpoint (cli/TinyRun.h trains it once per build directory),
 // loaded in process on the CPU, for tests of the decoding classes.
-#include "cli/TinyRun.h"
-#include "trainer/TrainedModel.h"
+#include "tests/trainer/cli/TinyRun.h"
+#include "trainer/decode/TrainedModel.h"
 
 namespace s2s::test {
 

@@ -5,9 +5,9 @@
 
 #include <string>
 
-#include "comm/FakeCommunicator.h"
+#include "tests/trainer/comm/FakeCommunicator.h"
 #include "data/CorpusReader.h"
-#include "TinyModel.h"
+#include "tests/trainer/TinyModel.h"
 #include "trainer/Validator.h"
 
 namespace s2s {
@@ -61,8 +61,8 @@ TEST(Validator, TwoRanksSummingStatisticsEqualOneProcess) {
   EXPECT_DOUBLE_EQ(both.scores.exact_match, whole.scores.exact_match);
   EXPECT_DOUBLE_EQ(both.scores.token_error_rate, whole.scores.token_error_rate);
   EXPECT_GT(whole.scores.bleu.bleu, 50.0);  // the tiny run learned its task
-  EXPECT_DOUBLE_EQ(whole.metric("bleu"), whole.scores.bleu.bleu);
-  EXPECT_DOUBLE_EQ(whole.metric("loss"), whole.loss);
+  EXPECT_DOUBLE_EQ(whole.metric(ValidMetric::bleu), whole.scores.bleu.bleu);
+  EXPECT_DOUBLE_EQ(whole.metric(ValidMetric::loss), whole.loss);
   const auto record = whole.record(300);
   EXPECT_EQ(record["kind"], "valid");
   EXPECT_DOUBLE_EQ(record["chrf"].get<double>(), whole.scores.chrf);

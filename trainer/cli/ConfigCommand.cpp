@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "core/Check.h"
-#include "trainer/ConfigLoader.h"
-#include "trainer/ConfigWriter.h"
+#include "trainer/config/ConfigLoader.h"
+#include "trainer/config/ConfigWriter.h"
 #include "trainer/cli/Commands.h"
 
 namespace s2s::cli {

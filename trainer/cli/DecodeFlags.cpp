@@ -1,5 +1,7 @@
 #include "trainer/cli/DecodeFlags.h"
 
+#include "core/EnumNames.h"
+
 namespace s2s::cli {
 
 void DecodeFlags::add_to(CLI::App* cmd) {
@@ -18,7 +20,7 @@ void DecodeFlags::add_to(CLI::App* cmd) {
   const std::string group = "Search (default: the checkpoint config's search: section)";
   cmd->add_option("--beam", beam_, "beam size; 1 = greedy search")->check(CLI::PositiveNumber)->group(group);
   cmd->add_option("--length-penalty", length_penalty_, "none, gnmt ((5+n)/6)^alpha or power n^alpha")
-      ->check(CLI::IsMember(std::vector<std::string>{"none", "gnmt", "power"}))
+      ->check(CLI::IsMember(enum_words<LengthPenalty>()))
       ->group(group);
   cmd->add_option("--alpha", alpha_, "exponent of the length penalty")->check(CLI::NonNegativeNumber)->group(group);
   cmd->add_option("--max-length-ratio", max_length_ratio_,
@@ -33,7 +35,7 @@ void DecodeFlags::add_to(CLI::App* cmd) {
 SearchOptions DecodeFlags::search(const SearchOptions& defaults) const {
   SearchOptions o = defaults;
   if (beam_) o.beam_size = *beam_;
-  if (length_penalty_) o.length_penalty = *length_penalty_;
+  if (length_penalty_) o.length_penalty = *parse_enum<LengthPenalty>(*length_penalty_);  // IsMember checked it
   if (alpha_) o.alpha = *alpha_;
   if (max_length_ratio_) o.max_length_ratio = *max_length_ratio_;
   if (max_length_offset_) o.max_length_offset = *max_length_offset_;

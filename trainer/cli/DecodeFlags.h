@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "model/search/SearchOptions.h"
-#include "trainer/TrainedModel.h"
+#include "trainer/decode/TrainedModel.h"
 
 namespace s2s::cli {
 

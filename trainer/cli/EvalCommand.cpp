@@ -14,7 +14,7 @@
 
 #include "core/Check.h"
 #include "data/TsvPairSource.h"
-#include "trainer/Translator.h"
+#include "trainer/decode/Translator.h"
 #include "trainer/cli/Commands.h"
 #include "trainer/cli/DecodeFlags.h"
 #include "trainer/metrics/CorpusScorer.h"
@@ -68,14 +68,14 @@ void evaluate(const EvalArgs& a) {
     j["checkpoint"] = model.checkpoint_path();
     j["step"] = model.step();
     j["beam_size"] = search.beam_size;
-    j["length_penalty"] = search.length_penalty;
+    j["length_penalty"] = name_of(search.length_penalty);
     j["alpha"] = search.alpha;
     std::cout << j.dump() << '\n';
     return;
   }
   std::cout << fmt::format("checkpoint        {} (step {}), beam {}, {} length penalty (alpha {})\n",
                            model.checkpoint_path(), model.step(), search.beam_size,
-                           search.length_penalty, search.alpha)
+                           name_of(search.length_penalty), search.alpha)
             << m.table()
             << fmt::format("validation loss   {:.4f}  (ppl {:.2f}, {} reference tokens)\n",
                            loss.per_token(), ppl, loss.tokens);

@@ -8,7 +8,7 @@
 
 #include "core/Check.h"
 #include "data/CorpusInspector.h"
-#include "trainer/CheckpointStore.h"
+#include "trainer/checkpoint/CheckpointStore.h"
 #include "trainer/cli/Commands.h"
 
 namespace s2s::cli {

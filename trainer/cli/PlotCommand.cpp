@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/Check.h"
-#include "trainer/Translator.h"
+#include "trainer/decode/Translator.h"
 #include "trainer/cli/Commands.h"
 #include "trainer/cli/DecodeFlags.h"
 #include "trainer/plot/AttentionHeatmapPlot.h"

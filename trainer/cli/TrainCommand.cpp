@@ -9,9 +9,9 @@
 
 #include "core/Check.h"
 #include "core/Log.h"
-#include "trainer/ConfigLoader.h"
-#include "trainer/RunDirLock.h"
-#include "trainer/Runtime.h"
+#include "trainer/config/ConfigLoader.h"
+#include "trainer/checkpoint/RunDirLock.h"
+#include "trainer/comm/Runtime.h"
 #include "trainer/StopSignal.h"
 #include "trainer/Trainer.h"
 #include "trainer/cli/Commands.h"
@@ -52,7 +52,7 @@ int train(const TrainArgs& args) {
   Trainer trainer(config, runtime, *comm, resume);
   const TrainResult result = trainer.run();
   log.info("run directory: {} (config.yaml, train.log, metrics.jsonl, checkpoints/)", config.run.dir);
-  return result.stop_reason == "signal" ? StopSignal::kPreemptedExitCode : 0;
+  return result.stop_reason == StopReason::signal ? StopSignal::kPreemptedExitCode : 0;
 }
 
 }  // namespace

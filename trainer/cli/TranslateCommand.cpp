@@ -1,7 +1,7 @@
 // `s2s translate --checkpoint CKPT_OR_RUN_DIR [--input F] [--output F] [--beam N] [--nbest K]
 // [--attention F.jsonl]`: source lines in (stdin or a file), hypotheses out (stdout or a
 // file), one per line in input order, decoded in batches with the checkpoint's own
-// tokenizers and vocabularies (trainer/Translator.h). With --nbest K each line is
+// tokenizers and vocabularies (trainer/decode/Translator.h). With --nbest K each line is
 // `index ||| hypothesis ||| score` (0-based index, K lines per source, best first, score =
 // length-normalised log-probability), as fairseq and Marian print n-best lists.
 #include <fmt/format.h>
@@ -16,9 +16,10 @@
 #include <vector>
 
 #include "core/Check.h"
+#include "core/Clock.h"
 #include "core/Log.h"
 #include "data/Utf8.h"
-#include "trainer/Translator.h"
+#include "trainer/decode/Translator.h"
 #include "trainer/cli/Commands.h"
 #include "trainer/cli/DecodeFlags.h"
 
@@ -82,7 +83,7 @@ void translate(TranslateArgs& a) {
   search.keep_attention = attention_out.is_open();
   Translator translator = model.translator(search);
 
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = Clock::now();
   const auto chunk = static_cast<size_t>(a.decode.batch_size() * kChunkBatches);
   int64_t index = 0;
   std::vector<std::string> lines;
@@ -111,7 +112,7 @@ void translate(TranslateArgs& a) {
   }
   S2S_CHECK(!in.bad(), "error while reading {}", input_name);
   S2S_CHECK(out.good(), "writing the translations failed (disk full?)");
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds = seconds_since(start);
   Log("translate").info("{} lines in {:.1f} s ({:.1f} lines/s), beam {}", index, seconds,
                         static_cast<double>(index) / std::max(seconds, 1e-9), search.beam_size);
 }

@@ -5,8 +5,8 @@
 
 #include <set>
 
-#include "SearchTestUtil.h"
-#include "TableStepModel.h"
+#include "tests/model/search/SearchTestUtil.h"
+#include "tests/model/search/TableStepModel.h"
 #include "core/Error.h"
 #include "model/search/BeamSearch.h"
 #include "model/search/GreedySearch.h"
@@ -18,7 +18,7 @@ namespace {
 constexpr int64_t A = 4, B = 5, C = 6, D = 7;
 constexpr int64_t kV = 8;
 
-SearchOptions with(int64_t beam, int64_t n_best = 1, const std::string& penalty = "none") {
+SearchOptions with(int64_t beam, int64_t n_best = 1, LengthPenalty penalty = LengthPenalty::none) {
   SearchOptions o;
   o.beam_size = beam;
   o.n_best = n_best;
@@ -63,7 +63,7 @@ TEST(BeamSearch, BeamSizeOneEqualsGreedyOnTheTable) {
 TEST(BeamSearch, NBestIsSortedDistinctAndScoredExactly) {
   test::TableStepModel model(garden_path_table());
   auto [src, len] = test::source_batch({{4, 5, 6}});
-  SearchOptions o = with(3, 3, "gnmt");
+  SearchOptions o = with(3, 3, LengthPenalty::gnmt);
   o.alpha = 1.0;
   const auto nbest = BeamSearch(model, o).search(src, len)[0];
   ASSERT_EQ(nbest.size(), 3u);
@@ -85,7 +85,7 @@ TEST(BeamSearch, NBestIsSortedDistinctAndScoredExactly) {
   }
   EXPECT_EQ(nbest[0].tokens, (std::vector<int64_t>{B}));
   // n_best 1 of the same search is the head of that list.
-  EXPECT_EQ(BeamSearch(model, with(3, 1, "gnmt")).search(src, len)[0].size(), 1u);
+  EXPECT_EQ(BeamSearch(model, with(3, 1, LengthPenalty::gnmt)).search(src, len)[0].size(), 1u);
 }
 
 TEST(BeamSearch, LengthNormalisationCanPreferALongerOutput) {
@@ -97,9 +97,9 @@ TEST(BeamSearch, LengthNormalisationCanPreferALongerOutput) {
                                                      {C, {{kEosId, 0.9}}}}));
   auto [src, len] = test::source_batch({{4, 5, 6}});
   // Raw: </s> alone, log 0.45 = -0.80, beats A B C </s>, log 0.40 = -0.91.
-  EXPECT_TRUE(BeamSearch(model, with(2, 1, "none")).search(src, len)[0][0].tokens.empty());
+  EXPECT_TRUE(BeamSearch(model, with(2, 1, LengthPenalty::none)).search(src, len)[0][0].tokens.empty());
   // power, alpha 1 (mean per token): -0.80 / 1 vs -0.91 / 4: the longer one wins.
-  SearchOptions o = with(2, 1, "power");
+  SearchOptions o = with(2, 1, LengthPenalty::power);
   o.alpha = 1.0;
   EXPECT_EQ(BeamSearch(model, o).search(src, len)[0][0].tokens, (std::vector<int64_t>{A, B, C}));
 }
@@ -147,7 +147,7 @@ TEST(BeamSearch, RealModelBeamSizeOneEqualsGreedyExactly) {
   for (const std::string cell : {"gru", "lstm"}) {
     Seq2Seq net = test::search_model(cell, 11);
     Seq2SeqStepModel model(net);
-    SearchOptions o = with(1, 1, "gnmt");
+    SearchOptions o = with(1, 1, LengthPenalty::gnmt);
     o.keep_attention = true;
     auto [src, len] = test::source_batch(test::search_sources());
     const auto greedy = GreedySearch(model, o).search(src, len);
@@ -167,7 +167,7 @@ TEST(BeamSearch, RealModelBatchedEqualsOneByOne) {
   for (const std::string cell : {"gru", "lstm"}) {
     Seq2Seq net = test::search_model(cell, 5);
     Seq2SeqStepModel model(net);
-    SearchOptions o = with(4, 4, "gnmt");
+    SearchOptions o = with(4, 4, LengthPenalty::gnmt);
     o.keep_attention = true;
     const auto sources = test::search_sources();
     auto [src, len] = test::source_batch(sources, /*min_cols=*/9);  // extra padding too
@@ -193,7 +193,7 @@ TEST(BeamSearch, RealModelScoresEqualTeacherForcedLogProbs) {
     Seq2SeqStepModel model(net);
     const auto sources = test::search_sources();
     auto [src, len] = test::source_batch(sources);
-    const auto out = BeamSearch(model, with(4, 4, "gnmt")).search(src, len);
+    const auto out = BeamSearch(model, with(4, 4, LengthPenalty::gnmt)).search(src, len);
     size_t longest = 0;
     for (size_t i = 0; i < sources.size(); ++i) {
       ASSERT_EQ(out[i].size(), 4u);

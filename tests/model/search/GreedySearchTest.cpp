@@ -2,8 +2,8 @@
 // batching and kept attention.
 #include <gtest/gtest.h>
 
-#include "SearchTestUtil.h"
-#include "TableStepModel.h"
+#include "tests/model/search/SearchTestUtil.h"
+#include "tests/model/search/TableStepModel.h"
 #include "core/Error.h"
 #include "model/search/GreedySearch.h"
 #include "model/search/Seq2SeqStepModel.h"
@@ -15,7 +15,7 @@ constexpr int64_t A = 4, B = 5, C = 6, D = 7;
 
 SearchOptions plain() {
   SearchOptions o;
-  o.length_penalty = "none";
+  o.length_penalty = LengthPenalty::none;
   return o;
 }
 
@@ -38,7 +38,7 @@ TEST(GreedySearch, ScoreIsGnmtNormalised) {
   test::TableStepModel model(test::bigram_table(8, {{kBosId, {{A, 0.9}}}, {A, {{kEosId, 0.9}}}}));
   auto [src, len] = test::source_batch({{4}});
   SearchOptions o;
-  o.length_penalty = "gnmt";
+  o.length_penalty = LengthPenalty::gnmt;
   o.alpha = 0.6;
   const auto h = GreedySearch(model, o).search(src, len)[0];
   EXPECT_EQ(h.tokens, (std::vector<int64_t>{A}));
@@ -115,7 +115,7 @@ TEST(GreedySearch, RejectsATrainingModeModelAndBadInput) {
   EXPECT_THROW(GreedySearch(model, plain()).search(src, len + 5), Error);
   EXPECT_THROW(GreedySearch(model, plain()).search(src.to(torch::kInt), len), Error);
   SearchOptions bad = plain();
-  bad.length_penalty = "gnu";
+  bad.length_penalty = static_cast<LengthPenalty>(7);  // no word names it
   EXPECT_THROW(GreedySearch(model, bad), Error);
 }
 

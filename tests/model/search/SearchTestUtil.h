@@ -5,9 +5,9 @@
 
 #include <vector>
 
-#include "../ModelTestUtil.h"
+#include "tests/model/ModelTestUtil.h"
 #include "model/Seq2Seq.h"
-#include "model/TokenIds.h"
+#include "data/TokenIds.h"
 
 namespace s2s::test {
 

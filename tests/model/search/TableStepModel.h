@@ -9,7 +9,7 @@
 #include <map>
 #include <vector>
 
-#include "model/TokenIds.h"
+#include "data/TokenIds.h"
 #include "model/search/StepModel.h"
 
 namespace s2s::test {

@@ -5,8 +5,8 @@
 #include <torch/torch.h>
 
 #include "tests/trainer/checkpoint/CheckpointTestSupport.h"
-#include "trainer/CheckpointCodec.h"
-#include "trainer/CheckpointStore.h"
+#include "trainer/checkpoint/CheckpointCodec.h"
+#include "trainer/checkpoint/CheckpointStore.h"
 
 namespace s2s {
 namespace {

@@ -7,7 +7,7 @@
 #include <functional>
 
 #include "tests/trainer/checkpoint/CheckpointTestSupport.h"
-#include "trainer/CheckpointStore.h"
+#include "trainer/checkpoint/CheckpointStore.h"
 
 namespace s2s {
 namespace {

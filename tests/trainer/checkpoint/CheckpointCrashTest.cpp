@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "tests/trainer/checkpoint/CheckpointTestSupport.h"
-#include "trainer/CheckpointStore.h"
+#include "trainer/checkpoint/CheckpointStore.h"
 
 namespace s2s {
 namespace {

@@ -5,7 +5,7 @@
 #include <torch/torch.h>
 
 #include "tests/trainer/checkpoint/CheckpointTestSupport.h"
-#include "trainer/CheckpointStore.h"
+#include "trainer/checkpoint/CheckpointStore.h"
 
 namespace s2s {
 namespace {
@@ -66,7 +66,7 @@ TEST_F(CheckpointRetention, KeepBestByBleuKeepsTheHighestAndReadBestFindsIt) {
   CheckpointOptions options;
   options.keep_last = 1;
   options.keep_best = 1;
-  CheckpointStore store(run.path(), options, "bleu");
+  CheckpointStore store(run.path(), options, ValidMetric::bleu);
   const auto with_bleu = [](int64_t step, double bleu) {
     CheckpointState s = test::small_state(step, 1.0 / static_cast<double>(step));  // loss falls
     s.metrics["bleu"] = bleu;
@@ -81,8 +81,8 @@ TEST_F(CheckpointRetention, KeepBestByBleuKeepsTheHighestAndReadBestFindsIt) {
   ASSERT_TRUE(best.has_value());
   EXPECT_EQ(best->state.step, 20);
   // Ranked by loss instead, the newest (lowest loss) is the best.
-  EXPECT_EQ(CheckpointStore(run.path(), options, "loss").read_best()->state.step, 40);
-  EXPECT_FALSE(CheckpointStore(run.path(), options, "chrf").read_best().has_value());
+  EXPECT_EQ(CheckpointStore(run.path(), options, ValidMetric::loss).read_best()->state.step, 40);
+  EXPECT_FALSE(CheckpointStore(run.path(), options, ValidMetric::chrf).read_best().has_value());
 }
 
 TEST_F(CheckpointRetention, KeepLastOneKeepsOnlyTheNewest) {

@@ -1,5 +1,5 @@
 // Specification: every kind of field of a CheckpointState survives write + read exactly,
-// the file is what trainer/CHECKPOINT.md says (checked with h5py and hashlib as independent
+// the file is what trainer/checkpoint/CHECKPOINT.md says (checked with h5py and hashlib as independent
 // readers), and names that could not be stored faithfully are refused on write.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -7,7 +7,7 @@
 #include <regex>
 
 #include "tests/trainer/checkpoint/CheckpointTestSupport.h"
-#include "trainer/CheckpointStore.h"
+#include "trainer/checkpoint/CheckpointStore.h"
 
 namespace s2s {
 namespace {
@@ -114,7 +114,7 @@ TEST_F(CheckpointRoundTrip, WritesTheDocumentedFilesAndNoTemporaries) {
   EXPECT_EQ(latest["sha256"], e["sha256"]);
 }
 
-// The h5py snippet of trainer/CHECKPOINT.md, run as written, loads the weights exactly;
+// The h5py snippet of trainer/checkpoint/CHECKPOINT.md, run as written, loads the weights exactly;
 // hashlib agrees with the manifest; the attributes are where the document says.
 TEST_F(CheckpointRoundTrip, H5pyReadsTheWeightsExactlyWithTheDocumentedSnippet) {
   ScratchDir run;
@@ -125,7 +125,7 @@ TEST_F(CheckpointRoundTrip, H5pyReadsTheWeightsExactlyWithTheDocumentedSnippet) 
   state.tensors["model/encoder.embedding.weight"] = weight;
   const std::string path = store.write(state);
 
-  const std::string doc = test::read_file(std::string(S2S_SOURCE_DIR) + "/trainer/CHECKPOINT.md");
+  const std::string doc = test::read_file(std::string(S2S_SOURCE_DIR) + "/trainer/checkpoint/CHECKPOINT.md");
   const size_t marker = doc.find("<!-- weights-snippet -->");
   ASSERT_NE(marker, std::string::npos) << "CHECKPOINT.md lost its h5py snippet";
   const size_t begin = doc.find("```python\n", marker) + 10;

@@ -20,12 +20,12 @@
 #include "core/Error.h"
 #include "core/Log.h"
 #include "data/Sha256.h"
-#include "trainer/CheckpointState.h"
-#include "trainer/CheckpointStore.h"
+#include "trainer/checkpoint/CheckpointState.h"
+#include "trainer/checkpoint/CheckpointStore.h"
 
-#include "../../support/ScratchDir.h"
+#include "tests/support/ScratchDir.h"
 
-#include "../../support/PythonOracle.h"
+#include "tests/support/PythonOracle.h"
 namespace s2s::test {
 
 

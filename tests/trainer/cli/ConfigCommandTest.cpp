@@ -6,7 +6,7 @@
 #include <fstream>
 #include <string>
 
-#include "../../support/Subprocess.h"
+#include "tests/support/Subprocess.h"
 
 namespace s2s {
 namespace {

@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "../../support/PythonOracle.h"
-#include "../../support/ScratchDir.h"
-#include "../../support/Subprocess.h"
-#include "TinyRun.h"
+#include "tests/support/PythonOracle.h"
+#include "tests/support/ScratchDir.h"
+#include "tests/support/Subprocess.h"
+#include "tests/trainer/cli/TinyRun.h"
 
 namespace s2s {
 namespace {

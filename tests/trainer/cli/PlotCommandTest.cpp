@@ -7,10 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../../support/ScratchDir.h"
-#include "../../support/Subprocess.h"
-#include "../plot/PngCheck.h"
-#include "TinyRun.h"
+#include "tests/support/ScratchDir.h"
+#include "tests/support/Subprocess.h"
+#include "tests/trainer/plot/PngCheck.h"
+#include "tests/trainer/cli/TinyRun.h"
 #include "trainer/plot/AttentionHeatmapPlot.h"
 
 namespace s2s {

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "../../support/Subprocess.h"
+#include "tests/support/Subprocess.h"
 
 namespace s2s::test {
 

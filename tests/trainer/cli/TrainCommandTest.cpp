@@ -12,8 +12,8 @@
 #include <regex>
 #include <string>
 
-#include "../../support/Subprocess.h"
-#include "trainer/CheckpointStore.h"
+#include "tests/support/Subprocess.h"
+#include "trainer/checkpoint/CheckpointStore.h"
 
 namespace s2s {
 namespace {
@@ -94,7 +94,7 @@ TEST(TrainCommand, BleuAsValidationMetricDecodesEveryRanksShareAndRanksCheckpoin
   }
   EXPECT_EQ(valid, 2);
   // Checkpoints record the decoded metrics, and the run's best is judged by BLEU.
-  const auto checkpoints = CheckpointStore(dir + "/run", {}, "bleu").list();
+  const auto checkpoints = CheckpointStore(dir + "/run", {}, ValidMetric::bleu).list();
   ASSERT_EQ(checkpoints.size(), 2u);
   for (const auto& c : checkpoints) EXPECT_EQ(c.metrics.count("bleu"), 1u) << c.file;
   const auto inspect = test::run_command(test::s2s_binary() + " inspect " + dir + "/run");

@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "../../support/ScratchDir.h"
-#include "../../support/Subprocess.h"
-#include "TinyRun.h"
+#include "tests/support/ScratchDir.h"
+#include "tests/support/Subprocess.h"
+#include "tests/trainer/cli/TinyRun.h"
 
 namespace s2s {
 namespace {

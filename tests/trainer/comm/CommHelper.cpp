@@ -19,10 +19,10 @@
 
 #include "core/Error.h"
 #include "core/Log.h"
-#include "trainer/ArrivalTracker.h"
-#include "trainer/CollectiveWatchdog.h"
-#include "trainer/GradientSync.h"
-#include "trainer/Runtime.h"
+#include "trainer/comm/ArrivalTracker.h"
+#include "trainer/comm/CollectiveWatchdog.h"
+#include "trainer/comm/GradientSync.h"
+#include "trainer/comm/Runtime.h"
 
 namespace {
 

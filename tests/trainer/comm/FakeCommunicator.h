@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/Check.h"
-#include "trainer/Communicator.h"
+#include "trainer/comm/Communicator.h"
 
 namespace s2s::test {
 
@@ -34,7 +34,7 @@ class FakeCommunicator : public Communicator {
 
   int rank() const override { return 0; }
   int size() const override { return ranks_; }
-  std::string backend() const override { return "fake"; }
+  Backend backend() const override { return Backend::mpi; }  // stands in for a CPU communicator
   torch::Device device() const override { return torch::kCPU; }
 
   void all_reduce_sum(const torch::Tensor& tensor) override {

@@ -1,6 +1,6 @@
 // GradientBucket: which parameters share a bucket (order, size cap, dtypes) and how
 // gradients go in and out of the flat buffer.
-#include "trainer/GradientBucket.h"
+#include "trainer/comm/GradientBucket.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // GradientSync in one process, over a FakeCommunicator that stands for 3 identical ranks
 // (an all-reduce multiplies by 3): the hooks, the bucket order, accumulation, unused
 // parameters, misuse and overlap. The MPI suite checks real sums across real ranks.
-#include "trainer/GradientSync.h"
+#include "trainer/comm/GradientSync.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // ParameterChecksum: the same bytes give the same checksum; one changed or moved element
 // changes it. (Comparing across ranks is in the MPI suite.)
-#include "trainer/ParameterChecksum.h"
+#include "trainer/comm/ParameterChecksum.h"
 
 #include <gtest/gtest.h>
 

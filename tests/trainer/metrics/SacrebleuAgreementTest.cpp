@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "../../support/Subprocess.h"
+#include "tests/support/Subprocess.h"
 #include "trainer/metrics/CorpusBleu.h"
 #include "trainer/metrics/CorpusChrf.h"
 #include "trainer/metrics/Tokenizer13a.h"

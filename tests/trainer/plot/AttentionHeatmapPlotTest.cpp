@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "PngCheck.h"
+#include "tests/trainer/plot/PngCheck.h"
 #include "core/Error.h"
 #include "trainer/plot/AttentionHeatmapPlot.h"
 #include "trainer/plot/Gnuplot.h"

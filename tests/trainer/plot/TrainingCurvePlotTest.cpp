@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "../../support/Subprocess.h"
-#include "PngCheck.h"
+#include "tests/support/Subprocess.h"
+#include "tests/trainer/plot/PngCheck.h"
 #include "core/Error.h"
 #include "trainer/plot/TrainingCurvePlot.h"
 

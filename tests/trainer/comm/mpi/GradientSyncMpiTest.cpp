@@ -3,13 +3,13 @@
 // parameter larger than a bucket, odd sizes, two dtypes), with parameters some ranks do not
 // use, with accumulation, and with or without overlap. The expected sum is computed without
 // communication: each rank replays every rank's micro-batches on a copy of the parameters.
-#include "trainer/GradientSync.h"
+#include "trainer/comm/GradientSync.h"
 
 #include <gtest/gtest.h>
 
 #include "core/Error.h"
 #include "tests/trainer/comm/mpi/MpiTestEnv.h"
-#include "trainer/ParameterChecksum.h"
+#include "trainer/comm/ParameterChecksum.h"
 
 namespace s2s {
 namespace {

@@ -1,12 +1,12 @@
 // MpiCommunicator across real ranks: sums, broadcasts, scalars and gathers; and the checks
 // that refuse bad tensors before any rank communicates.
-#include "trainer/MpiCommunicator.h"
+#include "trainer/comm/MpiCommunicator.h"
 
 #include <gtest/gtest.h>
 
 #include "core/Error.h"
 #include "tests/trainer/comm/mpi/MpiTestEnv.h"
-#include "trainer/MpiCheck.h"
+#include "trainer/comm/MpiCheck.h"
 
 namespace s2s {
 namespace {
@@ -26,7 +26,7 @@ TEST_F(MpiCommunicatorTest, KnowsItsRankAndSize) {
   EXPECT_EQ(rank, world_rank);
   EXPECT_EQ(size, world_size);
   EXPECT_GE(size, 2) << "run this suite under mpirun -n 2 or more";
-  EXPECT_EQ(comm.backend(), "mpi");
+  EXPECT_EQ(comm.backend(), Backend::mpi);
   EXPECT_TRUE(comm.device().is_cpu());
 }
 
@@ -114,7 +114,7 @@ TEST_F(MpiCommunicatorTest, TurnsMpiErrorsIntoOneLineNamingHostAndCall) {
     FAIL() << "MPI accepted an invalid root";
   } catch (const Error& e) {
     const std::string what = e.what();
-    EXPECT_NE(what.find(detail::this_host()), std::string::npos) << what;
+    EXPECT_NE(what.find(host_name()), std::string::npos) << what;
     EXPECT_NE(what.find("MPI failure"), std::string::npos) << what;
     EXPECT_NE(what.find("MpiCommunicatorTest.cpp:"), std::string::npos) << what;
     EXPECT_NE(what.find("in MPI_Bcast: '"), std::string::npos) << what;

@@ -1,6 +1,6 @@
 #pragma once
 // The Runtime of the MPI suite's process (made in MpiTestMain.cpp), for its cases.
-#include "trainer/Runtime.h"
+#include "trainer/comm/Runtime.h"
 
 namespace s2s::test {
 

@@ -1,6 +1,6 @@
 // NcclCommunicator on a machine without a usable GPU: every rank gets the same clear
 // one-line error (no crash, no hang). Built only with NCCL.
-#include "trainer/NcclCommunicator.h"
+#include "trainer/comm/NcclCommunicator.h"
 
 #include <gtest/gtest.h>
 

@@ -1,12 +1,12 @@
 // Parameters across real ranks: broadcast from a root makes them identical; the checksum
 // check passes then, and names the ranks that differ when some do.
-#include "trainer/ParameterChecksum.h"
+#include "trainer/comm/ParameterChecksum.h"
 
 #include <gtest/gtest.h>
 
 #include "core/Error.h"
 #include "tests/trainer/comm/mpi/MpiTestEnv.h"
-#include "trainer/MpiCommunicator.h"
+#include "trainer/comm/MpiCommunicator.h"
 
 namespace s2s {
 namespace {

@@ -1,6 +1,6 @@
 // Runtime under mpirun: rank, world, the local rank from the shared-memory split (and its
 // agreement with Open MPI's own variable), device, threads, and its communicator.
-#include "trainer/Runtime.h"
+#include "trainer/comm/Runtime.h"
 
 #include <gtest/gtest.h>
 #include <mpi.h>
@@ -8,7 +8,7 @@
 #include <cstdlib>
 
 #include "tests/trainer/comm/mpi/MpiTestEnv.h"
-#include "trainer/MpiCheck.h"
+#include "trainer/comm/MpiCheck.h"
 
 namespace s2s {
 namespace {
@@ -20,7 +20,7 @@ TEST(RuntimeMpi, TakesRankAndWorldFromMpi) {
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   EXPECT_EQ(runtime.rank(), rank);
   EXPECT_EQ(runtime.world_size(), size);
-  EXPECT_EQ(runtime.host(), detail::this_host());
+  EXPECT_EQ(runtime.host(), host_name());
 }
 
 TEST(RuntimeMpi, LocalRankAgreesWithTheLauncher) {
@@ -61,7 +61,7 @@ TEST(RuntimeMpi, AdoptsAnInitialisedMpiAndFallsBackToTheCpuWithoutGpu) {
 
 TEST(RuntimeMpi, MakesAnMpiCommunicatorOverAllRanks) {
   std::unique_ptr<Communicator> comm = test::runtime().make_communicator();
-  EXPECT_EQ(comm->backend(), "mpi");
+  EXPECT_EQ(comm->backend(), Backend::mpi);
   EXPECT_EQ(comm->rank(), test::runtime().rank());
   EXPECT_EQ(comm->size(), test::runtime().world_size());
   EXPECT_EQ(comm->all_reduce_sum(int64_t{1}), test::runtime().world_size());

@@ -1,12 +1,12 @@
 // The straggler meter across real ranks: with made-up compute times, the wait it reports is
 // the mean over ranks of (slowest rank's time - own time), summed over updates.
-#include "trainer/StragglerMeter.h"
+#include "trainer/comm/StragglerMeter.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "trainer/MpiCommunicator.h"
+#include "trainer/comm/MpiCommunicator.h"
 
 namespace s2s {
 namespace {
