@@ -9,6 +9,7 @@
 
 #include "core/Check.h"
 #include "core/Log.h"
+#include "trainer/checkpoint/CheckpointAverage.h"
 
 namespace s2s {
 namespace {
@@ -154,6 +155,11 @@ void CheckpointCodec::capture_optimizer(const torch::optim::Optimizer& optimizer
 
 void CheckpointCodec::restore_optimizer(torch::optim::Optimizer& optimizer, const NamedTensors& parameters,
                                         const CheckpointState& state) {
+  // An average has no optimizer state: restoring "none" would silently restart Adam.
+  S2S_CHECK(!CheckpointAverage::is_average(state),
+            "{} is an average of {} checkpoint(s) (s2s average): it holds no optimizer state or data position to "
+            "resume from; train on from its weights with --fine-tune {}",
+            where(state), state.int_scalar(CheckpointAverage::kCountAttribute), state.source);
   const AdamKind kind = adam_kind(optimizer);
   const auto names = names_by_impl(parameters);
   std::set<std::string> used;

@@ -29,7 +29,8 @@ class CheckpointCodec {
   static void capture_optimizer(const torch::optim::Optimizer& optimizer, const NamedTensors& parameters,
                                 CheckpointState& state);
   // Replaces the optimizer's state by the checkpoint's, on each parameter's device, with
-  // the same checks as restore_model.
+  // the same checks as restore_model. Refuses an average of checkpoints
+  // (CheckpointAverage): it has no optimizer state to resume.
   static void restore_optimizer(torch::optim::Optimizer& optimizer, const NamedTensors& parameters,
                                 const CheckpointState& state);
 

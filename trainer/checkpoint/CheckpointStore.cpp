@@ -129,12 +129,7 @@ std::string CheckpointStore::write(const CheckpointState& state) {
   CheckpointManifest::Entry entry;
   fault("begin");
   try {
-    CheckpointFile::write(tmp, state, [this](const std::string& point) { fault(point); });
-    DurableFile::sync_file(tmp);
-    fault("synced");
-    // Read it back in full before it gets its final name: what we list must load.
-    read_file(tmp);
-    fault("verified");
+    write_verified(tmp, state, [this](const std::string& point) { fault(point); });
     entry = {file, state.step, state.epoch, Sha256::of_file(tmp), size_of(tmp), state.metrics, utc_now()};
     fault("hashed");
   } catch (const Error& e) {
@@ -159,6 +154,32 @@ std::string CheckpointStore::write(const CheckpointState& state) {
   const double seconds = seconds_since(start);
   log.info("checkpoint of step {} written: {} ({:.1f} MB, {:.1f} s)", state.step, path, entry.bytes / 1e6, seconds);
   return path;
+}
+
+void CheckpointStore::write_verified(const std::string& tmp, const CheckpointState& state, const FaultHook& fault) {
+  CheckpointFile::write(tmp, state, fault);
+  DurableFile::sync_file(tmp);
+  fault("synced");
+  // Read it back in full before it gets its final name: what we list must load.
+  read_file(tmp);
+  fault("verified");
+}
+
+void CheckpointStore::write_file(const std::string& path, const CheckpointState& state) {
+  state.validate();
+  const fs::path dir = fs::path(path).parent_path();
+  std::error_code ec;
+  S2S_CHECK(dir.empty() || fs::is_directory(dir, ec), "cannot write checkpoint {}: directory {} does not exist",
+            path, dir.string());
+  S2S_CHECK(!fs::is_directory(path, ec), "cannot write checkpoint {}: it is a directory; give a file name", path);
+  const std::string tmp = DurableFile::temp_name(path);
+  try {
+    write_verified(tmp, state, [](const std::string&) {});
+    DurableFile::rename_synced(tmp, path);
+  } catch (const Error& e) {
+    fs::remove(tmp, ec);
+    S2S_FAIL("could not write checkpoint {} ({}); {} is as it was", path, e.what(), path);
+  }
 }
 
 void CheckpointStore::apply_retention(CheckpointManifest& manifest, const std::string& keep_file) const {
@@ -281,6 +302,12 @@ CheckpointState CheckpointStore::read(const std::string& path) const {
     }
   }
   log.warn("checkpoint {} is not listed in {}: its checksum cannot be verified", path, manifest_path());
+  return read_file(path);
+}
+
+CheckpointState CheckpointStore::read_path(const std::string& path) {
+  const fs::path p(path);
+  if (p.parent_path().filename() == "checkpoints") return CheckpointStore(p.parent_path().parent_path().string()).read(path);
   return read_file(path);
 }
 

@@ -80,6 +80,17 @@ class CheckpointStore {
   // not, e.g. copied from elsewhere, is read with a warning that its checksum is unknown).
   CheckpointState read(const std::string& path) const;
 
+  // A checkpoint file anywhere: one inside RUN_DIR/checkpoints/ is verified against that
+  // run's manifest (read()), any other on its own (read_file()).
+  static CheckpointState read_path(const std::string& path);
+
+  // Writes `state` as the one file `path`, outside any run directory's protocol (no
+  // manifest, no `latest`, no retention; e.g. an averaged checkpoint): under a temporary
+  // name in the same directory, synced, read back in full, then renamed into place
+  // (replacing a file of that name) and the directory synced. Throws s2s::Error naming the
+  // file, with `path` as it was and no temporary left, when it cannot.
+  static void write_file(const std::string& path, const CheckpointState& state);
+
   // Reads and verifies a checkpoint file: size and SHA-256 when given (expected_bytes < 0
   // and an empty expected_sha256 skip them), then the format version and every dataset its
   // table of contents lists. Throws a one-line s2s::Error naming the file.
@@ -96,6 +107,8 @@ class CheckpointStore {
   std::string manifest_path() const;
   std::string latest_path() const;
   void fault(const std::string& point) const;
+  // Writes `state` to the temporary `tmp`, syncs it and reads it back in full.
+  static void write_verified(const std::string& tmp, const CheckpointState& state, const FaultHook& fault);
   void remove_stale_temporaries() const;
   CheckpointManifest load_manifest_for_write() const;
   void write_manifest(const CheckpointManifest& manifest, const std::string& point) const;
