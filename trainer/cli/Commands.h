@@ -12,7 +12,8 @@ void add_inspect_command(CLI::App& app);  // s2s inspect CORPUS_DIR [--pairs N] 
 void add_train_command(CLI::App& app);    // s2s train --config FILE [section.key=value ...]
 void add_score_command(CLI::App& app);    // s2s score --hyp H --ref R1 [--ref R2 ...] [--json]
 void add_plot_command(CLI::App& app);     // s2s plot curves RUN_DIR | attention --checkpoint C --input F --lines 1,3 -o DIR
-void add_translate_command(CLI::App& app);  // s2s translate --checkpoint C [--input F] [--beam N] [--nbest K] [--attention F]
-void add_eval_command(CLI::App& app);       // s2s eval --checkpoint C --tsv F [--json]
+void add_translate_command(CLI::App& app);  // s2s translate --checkpoint C [--checkpoint C2 ...] [--input F] [--beam N] [--nbest K] [--attention F]
+void add_eval_command(CLI::App& app);       // s2s eval --checkpoint C [--checkpoint C2 ...] --tsv F [--json]
+void add_average_command(CLI::App& app);    // s2s average (--last N RUN_DIR | A.h5 B.h5 ...) -o FILE
 
 }  // namespace s2s::cli

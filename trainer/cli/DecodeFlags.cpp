@@ -5,9 +5,13 @@
 namespace s2s::cli {
 
 void DecodeFlags::add_to(CLI::App* cmd) {
-  cmd->add_option("--checkpoint", request_.checkpoint,
-                  "checkpoint file, or run directory (its latest valid checkpoint)")
-      ->required();
+  cmd->add_option("--checkpoint", checkpoints_,
+                  "checkpoint file, or run directory (its latest valid checkpoint); several times: decode "
+                  "with their ensemble (mean of log-probabilities per step)")
+      ->required()
+      ->expected(1)
+      ->allow_extra_args(false)  // one value per --checkpoint: a stray word is an error, not a member
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_flag("--best", request_.best,
                 "with a run directory: its best checkpoint by the run's train.valid_metric");
   cmd->add_option("--data", request_.corpus_dir,
@@ -30,6 +34,15 @@ void DecodeFlags::add_to(CLI::App* cmd) {
   cmd->add_option("--max-length-offset", max_length_offset_, "tokens added to the output length limit")
       ->check(CLI::NonNegativeNumber)
       ->group(group);
+}
+
+TrainedEnsemble DecodeFlags::load() const {
+  std::vector<TrainedModelRequest> requests;
+  for (const std::string& checkpoint : checkpoints_) {
+    requests.push_back(request_);
+    requests.back().checkpoint = checkpoint;
+  }
+  return TrainedEnsemble::load(requests);
 }
 
 SearchOptions DecodeFlags::search(const SearchOptions& defaults) const {

@@ -1,7 +1,9 @@
 #pragma once
 // The flags that `s2s translate`, `s2s eval` and `s2s plot attention` share: which
 // checkpoint (and where its corpus is), the device, the batch size and the search. A search
-// flag left out takes the value of the checkpoint config's `search:` section.
+// flag left out takes the value of the checkpoint config's `search:` section (of the first
+// checkpoint). --checkpoint given several times decodes with the ensemble of them all
+// (trainer/decode/TrainedEnsemble.h); --best, --data and --device apply to each.
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
@@ -10,7 +12,7 @@
 #include <vector>
 
 #include "model/search/SearchOptions.h"
-#include "trainer/decode/TrainedModel.h"
+#include "trainer/decode/TrainedEnsemble.h"
 
 namespace s2s::cli {
 
@@ -20,13 +22,14 @@ class DecodeFlags {
   // command's shared arguments).
   void add_to(CLI::App* cmd);
 
-  TrainedModel load() const { return TrainedModel::load(request_); }
+  TrainedEnsemble load() const;
   // `defaults` (the checkpoint's search: section) with the given flags applied.
   SearchOptions search(const SearchOptions& defaults) const;
   int64_t batch_size() const { return batch_size_; }
 
  private:
-  TrainedModelRequest request_;
+  std::vector<std::string> checkpoints_;  // one, or the members of an ensemble
+  TrainedModelRequest request_;           // everything but the checkpoint
   int64_t batch_size_ = 32;
   std::optional<int64_t> beam_;
   std::optional<std::string> length_penalty_;

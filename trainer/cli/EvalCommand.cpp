@@ -2,7 +2,9 @@
 // sources of a `source<TAB>reference` file and scores the outputs against the references
 // as `s2s score` does (BLEU, chrF, exact match, token error rate), plus the validation loss:
 // label-smoothing-free negative log-likelihood per reference token (</s> included) under
-// teacher forcing, with the references tokenized by the checkpoint's own tokenizer.
+// teacher forcing, with the references tokenized by the checkpoint's own tokenizer. With
+// --checkpoint given several times it evaluates their ensemble (the loss: the mean of the
+// members' losses, the negated score the ensemble's search gives the references).
 #include <fmt/format.h>
 
 #include <cmath>
@@ -40,7 +42,7 @@ void evaluate(const EvalArgs& a) {
   }
   S2S_CHECK(!sources.empty(), "{} holds no pairs: nothing to evaluate", a.tsv);
 
-  const TrainedModel model = a.decode.load();
+  const TrainedEnsemble model = a.decode.load();
   Translator translator = model.translator(a.decode.search(model.config().search));
   const std::vector<Translation> outputs = translator.translate(sources, a.decode.batch_size());
   const TeacherForcedLoss loss = translator.loss(sources, references, a.decode.batch_size());
@@ -65,16 +67,26 @@ void evaluate(const EvalArgs& a) {
     j["loss"] = loss.per_token();
     j["ppl"] = ppl;
     j["loss_tokens"] = loss.tokens;
-    j["checkpoint"] = model.checkpoint_path();
-    j["step"] = model.step();
+    if (model.size() == 1) {
+      j["checkpoint"] = model.members().front().checkpoint_path();
+      j["step"] = model.members().front().step();
+    } else {  // an ensemble: "A + B", and each member
+      std::string joined;
+      for (const TrainedModel& m : model.members()) {
+        joined += (joined.empty() ? "" : " + ") + m.checkpoint_path();
+        const nlohmann::json member = {{"checkpoint", m.checkpoint_path()}, {"step", m.step()}};
+        j["ensemble"].push_back(member);
+      }
+      j["checkpoint"] = joined;
+    }
     j["beam_size"] = search.beam_size;
     j["length_penalty"] = name_of(search.length_penalty);
     j["alpha"] = search.alpha;
     std::cout << j.dump() << '\n';
     return;
   }
-  std::cout << fmt::format("checkpoint        {} (step {}), beam {}, {} length penalty (alpha {})\n",
-                           model.checkpoint_path(), model.step(), search.beam_size,
+  std::cout << fmt::format("checkpoint        {}, beam {}, {} length penalty (alpha {})\n",
+                           model.description(), search.beam_size,
                            name_of(search.length_penalty), search.alpha)
             << m.table()
             << fmt::format("validation loss   {:.4f}  (ppl {:.2f}, {} reference tokens)\n",

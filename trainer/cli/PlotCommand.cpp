@@ -48,7 +48,7 @@ void plot_attention(const AttentionArgs& a) {
               a.input, all.size(), n);
     chosen.push_back(all[static_cast<size_t>(n - 1)]);
   }
-  const TrainedModel model = a.decode.load();
+  const TrainedEnsemble model = a.decode.load();
   SearchOptions search = a.decode.search(model.config().search);
   search.keep_attention = true;
   Translator translator = model.translator(search);

@@ -3,7 +3,9 @@
 // file), one per line in input order, decoded in batches with the checkpoint's own
 // tokenizers and vocabularies (trainer/decode/Translator.h). With --nbest K each line is
 // `index ||| hypothesis ||| score` (0-based index, K lines per source, best first, score =
-// length-normalised log-probability), as fairseq and Marian print n-best lists.
+// length-normalised log-probability), as fairseq and Marian print n-best lists. Several
+// --checkpoint flags decode with their ensemble (the mean of the members' log-probabilities
+// at every step, the mean of their attention).
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -75,7 +77,7 @@ void translate(TranslateArgs& a) {
     S2S_CHECK(attention_out.good(), "cannot write {}: check the directory", a.attention);
   }
 
-  const TrainedModel model = a.decode.load();
+  const TrainedEnsemble model = a.decode.load();
   SearchOptions search = a.decode.search(model.config().search);
   S2S_CHECK(a.nbest <= search.beam_size, "s2s translate: --nbest {} needs --beam {} or more (the beam is {})",
             a.nbest, a.nbest, search.beam_size);

@@ -36,23 +36,34 @@ CheckpointStore::Loaded read_checkpoint(const TrainedModelRequest& request) {
   }
   S2S_CHECK(!request.best, "--best needs a run directory, but {} is a checkpoint file", request.checkpoint);
   // A file inside RUN_DIR/checkpoints/ is verified against its manifest.
-  if (path.parent_path().filename() == "checkpoints") {
-    const CheckpointStore store(path.parent_path().parent_path().string());
-    return {request.checkpoint, store.read(request.checkpoint)};
-  }
-  return {request.checkpoint, CheckpointStore::read_file(request.checkpoint)};
+  return {request.checkpoint, CheckpointStore::read_path(request.checkpoint)};
+}
+
+// An ensemble's members decode with one vocabulary per side: the one each was trained with
+// (its recorded hash, or the corpus file's when it recorded none) must be the first's.
+void check_ensemble_vocabulary(const TrainedModelRequest& request, const std::string& checkpoint,
+                               const char* side, const std::string& trained_with) {
+  const auto first = request.ensemble_vocab_hashes.find(side);
+  if (first == request.ensemble_vocab_hashes.end()) return;
+  S2S_CHECK(first->second == trained_with,
+            "cannot ensemble {} and {}: their {} vocabularies differ (hash {} vs {}); an ensemble decodes with "
+            "one vocabulary: combine models trained on the same corpus",
+            request.ensemble_first, checkpoint, side == std::string("src") ? "source" : "target",
+            first->second.substr(0, 12), trained_with.substr(0, 12));
 }
 
 // One side's vocabulary (hash-checked against the checkpoint) and tokenizer.
 std::shared_ptr<const Tokenizer> load_side(const std::string& corpus_dir, const SideEntry& entry,
-                                           const CheckpointState& state, const std::string& checkpoint,
-                                           const char* side, Vocab& vocab) {
+                                           const CheckpointState& state, const TrainedModelRequest& request,
+                                           const std::string& checkpoint, const char* side, Vocab& vocab) {
   const std::string vocab_path = (fs::path(corpus_dir) / entry.vocab_file).string();
   S2S_CHECK(fs::exists(vocab_path),
             "{}: vocabulary file not found (checkpoint {} needs it): pass --data with the corpus "
             "the model was trained on", vocab_path, checkpoint);
   vocab = Vocab::load(vocab_path);
   const auto recorded = state.vocab_hashes.find(side);
+  check_ensemble_vocabulary(request, checkpoint, side,
+                            recorded != state.vocab_hashes.end() ? recorded->second : vocab.hash());
   if (recorded != state.vocab_hashes.end())
     S2S_CHECK(recorded->second == vocab.hash(),
               "{}: vocabulary hash {} differs from the hash {} that checkpoint {} recorded: it is "
@@ -94,8 +105,8 @@ TrainedModel TrainedModel::load(const TrainedModelRequest& request) {
             "{} not found: checkpoint {} was trained on corpus {}; pass --data DIR with its "
             "vocabularies and tokenizer models", manifest, loaded.path, m.config_.data.dir);
   const Manifest corpus_manifest = Manifest::load(corpus);
-  m.source_tokenizer_ = load_side(corpus, corpus_manifest.source, state, loaded.path, "src", m.source_vocab_);
-  m.target_tokenizer_ = load_side(corpus, corpus_manifest.target, state, loaded.path, "tgt", m.target_vocab_);
+  m.source_tokenizer_ = load_side(corpus, corpus_manifest.source, state, request, loaded.path, "src", m.source_vocab_);
+  m.target_tokenizer_ = load_side(corpus, corpus_manifest.target, state, request, loaded.path, "tgt", m.target_vocab_);
 
   m.model_ = Seq2Seq(m.config_.model, m.source_vocab_.size(), m.target_vocab_.size());
   CheckpointCodec::restore_model(m.model_->named_parameters(), state);

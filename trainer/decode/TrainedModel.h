@@ -11,6 +11,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,11 @@ struct TrainedModelRequest {
   bool best = false;       // run directory: its best checkpoint by train.valid_metric instead
   std::string corpus_dir;  // vocabularies and tokenizer models; empty: the config's data.dir
   std::string device = "auto";  // "auto" (cuda:0 when available), "cpu", "cuda", "cuda:N"
+  // A later member of an ensemble (TrainedEnsemble): the first member's checkpoint and the
+  // hashes of its vocabularies by side ("src", "tgt"). A checkpoint trained with other
+  // vocabularies is refused, naming both checkpoints. Empty: not checked.
+  std::string ensemble_first;
+  std::map<std::string, std::string> ensemble_vocab_hashes;
 };
 
 class TrainedModel {
@@ -43,6 +49,12 @@ class TrainedModel {
 
   // A translator over this model (shared, not copied) with `search` options.
   Translator translator(const SearchOptions& search) const;
+
+  // The corpus files it decodes with (TrainedEnsemble shares the first member's).
+  const Vocab& source_vocab() const { return source_vocab_; }
+  const Vocab& target_vocab() const { return target_vocab_; }
+  const std::shared_ptr<const Tokenizer>& source_tokenizer() const { return source_tokenizer_; }
+  const std::shared_ptr<const Tokenizer>& target_tokenizer() const { return target_tokenizer_; }
 
  private:
   TrainedModel() = default;

@@ -8,6 +8,7 @@
 #include "model/LabelSmoothedLoss.h"
 #include "data/TokenIds.h"
 #include "model/search/BeamSearch.h"
+#include "model/search/EnsembleStepModel.h"
 #include "model/search/GreedySearch.h"
 #include "model/search/Seq2SeqStepModel.h"
 
@@ -23,21 +24,42 @@ std::vector<size_t> by_length(const std::vector<std::vector<int32_t>>& rows) {
   return order;
 }
 
+torch::Device device_of(const std::vector<Seq2Seq>& models) {
+  S2S_CHECK(!models.empty(), "Translator: at least one model is required");
+  return models.front()->parameters().at(0).device();
+}
+
 }  // namespace
 
 Translator::Translator(Seq2Seq model, Vocab source_vocab, Vocab target_vocab,
                        std::shared_ptr<const Tokenizer> source_tokenizer,
                        std::shared_ptr<const Tokenizer> target_tokenizer, SearchOptions search)
-    : model_(std::move(model)),
+    : Translator(std::vector<Seq2Seq>{std::move(model)}, std::move(source_vocab), std::move(target_vocab),
+                 std::move(source_tokenizer), std::move(target_tokenizer), std::move(search)) {}
+
+Translator::Translator(std::vector<Seq2Seq> models, Vocab source_vocab, Vocab target_vocab,
+                       std::shared_ptr<const Tokenizer> source_tokenizer,
+                       std::shared_ptr<const Tokenizer> target_tokenizer, SearchOptions search)
+    : models_(std::move(models)),
       source_vocab_(std::move(source_vocab)),
       target_vocab_(std::move(target_vocab)),
       source_tokenizer_(std::move(source_tokenizer)),
       target_tokenizer_(std::move(target_tokenizer)),
       search_(std::move(search)),
-      device_(model_->parameters().at(0).device()) {
+      device_(device_of(models_)) {
   S2S_CHECK(source_tokenizer_ && target_tokenizer_, "Translator: both tokenizers are required");
   search_.validate();
-  model_->eval();
+  for (auto& model : models_) {
+    S2S_CHECK(model->parameters().at(0).device() == device_, "Translator: the models of an ensemble are on {} and {}: "
+              "decode them on one device", device_.str(), model->parameters().at(0).device().str());
+    model->eval();
+  }
+}
+
+std::unique_ptr<StepModel> Translator::step_model() {
+  for (auto& model : models_) model->eval();
+  if (models_.size() == 1) return std::make_unique<Seq2SeqStepModel>(models_.front());
+  return std::make_unique<EnsembleStepModel>(models_);
 }
 
 std::vector<int32_t> Translator::piece_ids(std::string_view text, const Tokenizer& tokenizer,
@@ -61,16 +83,15 @@ std::string Translator::detokenize(const std::vector<int64_t>& target_ids) const
 }
 
 std::vector<NBest> Translator::search(const torch::Tensor& src, const torch::Tensor& src_lengths) {
-  model_->eval();
-  Seq2SeqStepModel step_model(model_);
+  const std::unique_ptr<StepModel> model = step_model();
   const auto src_on_device = src.to(device_);
   if (search_.beam_size == 1) {
     std::vector<NBest> out;
-    for (auto& h : GreedySearch(step_model, search_).search(src_on_device, src_lengths))
+    for (auto& h : GreedySearch(*model, search_).search(src_on_device, src_lengths))
       out.push_back(NBest{std::move(h)});
     return out;
   }
-  return BeamSearch(step_model, search_).search(src_on_device, src_lengths);
+  return BeamSearch(*model, search_).search(src_on_device, src_lengths);
 }
 
 std::vector<Translation> Translator::translate(const std::vector<std::string>& lines,
@@ -134,10 +155,16 @@ TeacherForcedLoss Translator::loss(const std::vector<std::string>& sources,
 
 TeacherForcedLoss Translator::loss(const BatchTensors& batch) {
   torch::NoGradGuard no_grad;
-  model_->eval();
-  const auto logits = model_->forward(batch.src, batch.src_lengths, batch.tgt_in).logits;  // (B, T_tgt, V)
-  const LossOutput l = LabelSmoothedLoss(0.0)(logits, batch.tgt_out);
-  return TeacherForcedLoss{l.nll_sum.item<double>(), l.tokens};
+  TeacherForcedLoss total;
+  for (auto& model : models_) {
+    model->eval();
+    const auto logits = model->forward(batch.src, batch.src_lengths, batch.tgt_in).logits;  // (B, T_tgt, V)
+    const LossOutput l = LabelSmoothedLoss(0.0)(logits, batch.tgt_out);
+    total.nll_sum += l.nll_sum.item<double>();
+    total.tokens = l.tokens;
+  }
+  total.nll_sum /= static_cast<double>(models_.size());
+  return total;
 }
 
 }  // namespace s2s

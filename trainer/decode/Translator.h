@@ -23,6 +23,7 @@
 #include "model/Seq2Seq.h"
 #include "model/search/Hypothesis.h"
 #include "model/search/SearchOptions.h"
+#include "model/search/StepModel.h"
 
 namespace s2s {
 
@@ -56,6 +57,14 @@ class Translator {
   Translator(Seq2Seq model, Vocab source_vocab, Vocab target_vocab,
              std::shared_ptr<const Tokenizer> source_tokenizer,
              std::shared_ptr<const Tokenizer> target_tokenizer, SearchOptions search);
+  // An ensemble: `models` (at least one; on one device; trained with these vocabularies,
+  // which the caller checks) decode together, each step taking the mean of their
+  // log-probabilities (model/search/EnsembleStepModel.h); one model is the constructor above.
+  Translator(std::vector<Seq2Seq> models, Vocab source_vocab, Vocab target_vocab,
+             std::shared_ptr<const Tokenizer> source_tokenizer,
+             std::shared_ptr<const Tokenizer> target_tokenizer, SearchOptions search);
+
+  int64_t ensemble_size() const { return static_cast<int64_t>(models_.size()); }
 
   const SearchOptions& search_options() const { return search_; }
 
@@ -68,7 +77,8 @@ class Translator {
   TeacherForcedLoss loss(const std::vector<std::string>& sources,
                          const std::vector<std::string>& references, int64_t batch_size);
   // The teacher-forced loss of one id batch (on the model's device): the one loss path of
-  // `s2s eval` and of the trainer's validation.
+  // `s2s eval` and of the trainer's validation. For an ensemble the mean of the members'
+  // losses: the negated score its search gives the references (the mean of log-probs).
   TeacherForcedLoss loss(const BatchTensors& batch);
 
   // Greedy (beam_size 1) or beam search on a padded id batch: src (B, T_src) int64 with
@@ -85,12 +95,14 @@ class Translator {
   const Vocab& target_vocab() const { return target_vocab_; }
 
  private:
+  // The model search decodes with: the one model, or the ensemble of all.
+  std::unique_ptr<StepModel> step_model();
   // Ids of `text` as `s2s prep` writes them (no specials).
   std::vector<int32_t> piece_ids(std::string_view text, const Tokenizer& tokenizer, const Vocab& vocab) const;
   // One line's result from its source ids and its search output.
   Translation translation(const std::vector<int32_t>& source, NBest&& nbest) const;
 
-  Seq2Seq model_;
+  std::vector<Seq2Seq> models_;  // one, or the members of an ensemble
   Vocab source_vocab_;
   Vocab target_vocab_;
   std::shared_ptr<const Tokenizer> source_tokenizer_;

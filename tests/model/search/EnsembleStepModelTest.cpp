@@ -5,6 +5,8 @@
 // the members' sentence log-probabilities; models that cannot form an ensemble are refused.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "core/Error.h"
 #include "model/search/BeamSearch.h"
 #include "model/search/EnsembleStepModel.h"
@@ -40,6 +42,19 @@ Seq2Seq other_shape_model(uint64_t seed) {
   model->eval();
   return model;
 }
+
+// Two models of different shapes (the first a search_model() of `cell`), their ensemble and
+// the sources of test::search_sources() as one batch.
+struct DifferentModels {
+  DifferentModels(const char* cell, uint64_t seed)
+      : a(test::search_model(cell, seed)), b(other_shape_model(seed + 1)), ensemble({a, b}) {
+    std::tie(src, len) = test::source_batch(sources);
+  }
+  Seq2Seq a, b;
+  EnsembleStepModel ensemble;
+  std::vector<std::vector<int64_t>> sources = test::search_sources();
+  torch::Tensor src, len;
+};
 
 // log P(y | x) of `tokens` (then </s>) under `model`, by teacher forcing.
 double sentence_log_prob(Seq2Seq& model, const std::vector<int64_t>& source, const std::vector<int64_t>& tokens) {
@@ -85,11 +100,11 @@ TEST(EnsembleStepModel, TwoIdenticalModelsDecodeExactlyAsOne) {
 }
 
 TEST(EnsembleStepModel, EachStepIsTheMeanOfTheMembersLogProbsAlsoAfterReordering) {
-  Seq2Seq a = test::search_model("gru", 3);
-  Seq2Seq b = other_shape_model(5);
-  EnsembleStepModel ensemble({a, b});
+  DifferentModels m("gru", 3);
+  auto &a = m.a, &b = m.b;
+  auto& ensemble = m.ensemble;
+  const auto &src = m.src, &len = m.len;
   torch::NoGradGuard no_grad;
-  auto [src, len] = test::source_batch(test::search_sources());
   const int64_t B = src.size(0);
 
   EncoderOutput enc = ensemble.encode(src, len);
@@ -122,14 +137,13 @@ TEST(EnsembleStepModel, EachStepIsTheMeanOfTheMembersLogProbsAlsoAfterReordering
 }
 
 TEST(EnsembleStepModel, AHypothesisScoresTheMeanOfTheMembersSentenceLogProbs) {
-  Seq2Seq a = test::search_model("lstm", 7);
-  Seq2Seq b = other_shape_model(8);
-  EnsembleStepModel ensemble({a, b});
-  const auto sources = test::search_sources();
-  auto [src, len] = test::source_batch(sources);
+  DifferentModels m("lstm", 7);
+  auto &a = m.a, &b = m.b;
+  const auto& sources = m.sources;
+  const auto &src = m.src, &len = m.len;
   SearchOptions o = beam(3, 3);
   o.length_penalty = LengthPenalty::none;
-  const auto nbest = BeamSearch(ensemble, o).search(src, len);
+  const auto nbest = BeamSearch(m.ensemble, o).search(src, len);
   bool differs_from_a = false, differs_from_b = false;
   Seq2SeqStepModel alone_a(a), alone_b(b);
   const auto best_a = BeamSearch(alone_a, o).search(src, len), best_b = BeamSearch(alone_b, o).search(src, len);
@@ -147,15 +161,11 @@ TEST(EnsembleStepModel, AHypothesisScoresTheMeanOfTheMembersSentenceLogProbs) {
 }
 
 TEST(EnsembleStepModel, BatchingChangesNothing) {
-  Seq2Seq a = test::search_model("gru", 21);
-  Seq2Seq b = other_shape_model(22);
-  EnsembleStepModel ensemble({a, b});
-  const auto sources = test::search_sources();
-  auto [src, len] = test::source_batch(sources);
-  const auto batched = BeamSearch(ensemble, beam(3, 2)).search(src, len);
-  for (size_t i = 0; i < sources.size(); ++i) {
-    auto [one, one_len] = test::source_batch({sources[i]});
-    const auto alone = BeamSearch(ensemble, beam(3, 2)).search(one, one_len)[0];
+  DifferentModels m("gru", 21);
+  const auto batched = BeamSearch(m.ensemble, beam(3, 2)).search(m.src, m.len);
+  for (size_t i = 0; i < m.sources.size(); ++i) {
+    auto [one, one_len] = test::source_batch({m.sources[i]});
+    const auto alone = BeamSearch(m.ensemble, beam(3, 2)).search(one, one_len)[0];
     ASSERT_EQ(alone.size(), batched[i].size());
     for (size_t j = 0; j < alone.size(); ++j) {
       EXPECT_EQ(alone[j].tokens, batched[i][j].tokens) << "sentence " << i;

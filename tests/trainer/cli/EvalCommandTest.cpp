@@ -85,5 +85,31 @@ TEST(EvalCommand, AMalformedTsvIsOneLineNamingTheLine) {
   EXPECT_NE(r.err.find(scratch / "bad.tsv:2"), std::string::npos) << r.err;
 }
 
+TEST(EvalCommand, AnEnsembleOfTwoCheckpointsEvaluatesEndToEnd) {
+  const test::TinyRun t = test::tiny_run();
+  const std::string step200 = t.run + "/checkpoints/ckpt-00000200.h5";
+  const std::string eval = test::s2s_binary() + " eval --json --beam 2 --tsv " + t.pairs;
+  const auto a = test::run_command(eval + " --checkpoint " + t.checkpoint);
+  const auto b = test::run_command(eval + " --checkpoint " + step200);
+  const auto ab = test::run_command(eval + " --checkpoint " + t.checkpoint + " --checkpoint " + step200);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  ASSERT_EQ(ab.exit_code, 0) << ab.err;
+  const auto ja = nlohmann::json::parse(a.out), jb = nlohmann::json::parse(b.out), j = nlohmann::json::parse(ab.out);
+  EXPECT_EQ(j["segments"], 40);
+  EXPECT_EQ(j["checkpoint"], t.checkpoint + " + " + step200);
+  ASSERT_EQ(j["ensemble"].size(), 2u);
+  EXPECT_EQ(j["ensemble"][0]["step"], 300);
+  EXPECT_EQ(j["ensemble"][1]["step"], 200);
+  // The ensemble scores a reference with the mean of its members' log-probabilities.
+  EXPECT_NEAR(j["loss"].get<double>(), (ja["loss"].get<double>() + jb["loss"].get<double>()) / 2, 1e-9);
+  EXPECT_EQ(j["loss_tokens"], ja["loss_tokens"]);
+
+  const auto table = test::run_command(test::s2s_binary() + " eval --beam 1 --tsv " + t.pairs + " --checkpoint " +
+                                       t.checkpoint + " --checkpoint " + step200);
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find(t.checkpoint + " (step 300) + " + step200 + " (step 200)"), std::string::npos) << table.out;
+}
+
 }  // namespace
 }  // namespace s2s

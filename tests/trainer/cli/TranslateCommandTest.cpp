@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/PythonOracle.h"
 #include "tests/support/ScratchDir.h"
 #include "tests/support/Subprocess.h"
 #include "tests/trainer/cli/TinyRun.h"
@@ -236,6 +237,60 @@ TEST(TranslateCommand, SentencePieceOutputsAreDetokenizedAndItsModelIsRequired) 
   r = test::run_command("echo alpha | " + test::s2s_binary() + " translate --checkpoint " + scratch / "run");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find(scratch / "corpus/spm.tgt.model: tokenizer model not found"), std::string::npos) << r.err;
+}
+
+// ---- Ensembles: --checkpoint given several times ------------------------------------------
+
+TEST(TranslateCommand, AnEnsembleOfOneCheckpointTwiceTranslatesAsTheCheckpoint) {
+  const test::TinyRun t = test::tiny_run();
+  for (const char* search : {"--beam 1", "--beam 3 --nbest 3"}) {
+    const auto single = test::run_command(translate(t, search));
+    const auto twice = test::run_command(translate(t, std::string(search) + " --checkpoint " + t.checkpoint));
+    ASSERT_EQ(single.exit_code, 0) << single.err;
+    ASSERT_EQ(twice.exit_code, 0) << twice.err;
+    EXPECT_NE(twice.err.find("ensemble of 2 models"), std::string::npos) << twice.err;
+    EXPECT_EQ(twice.out, single.out) << search;  // outputs and n-best scores alike
+  }
+}
+
+TEST(TranslateCommand, AnEnsembleOfTwoCheckpointsScoresUnlikeEitherAndBatchingChangesNothing) {
+  const test::TinyRun t = test::tiny_run();
+  const std::string step200 = t.run + "/checkpoints/ckpt-00000200.h5";
+  const std::string nbest = " --input " + t.sources + " --beam 3 --nbest 2";
+  const auto a = test::run_command(test::s2s_binary() + " translate --checkpoint " + t.checkpoint + nbest);
+  const auto b = test::run_command(test::s2s_binary() + " translate --checkpoint " + step200 + nbest);
+  const std::string both = test::s2s_binary() + " translate --checkpoint " + t.checkpoint + " --checkpoint " + step200 + nbest;
+  const auto ab = test::run_command(both + " --batch-size 16");
+  const auto ab_single = test::run_command(both + " --batch-size 1");
+  ASSERT_EQ(ab.exit_code, 0) << ab.err;
+  EXPECT_NE(ab.out, a.out);
+  EXPECT_NE(ab.out, b.out);
+  // Batched or one by one: the same hypotheses, scores equal up to float32 rounding.
+  const auto batched = lines_of(ab.out), single = lines_of(ab_single.out);
+  ASSERT_EQ(batched.size(), 80u);
+  ASSERT_EQ(single.size(), 80u);
+  for (size_t i = 0; i < batched.size(); ++i) {
+    const auto cut = batched[i].rfind(" ||| ");
+    EXPECT_EQ(batched[i].substr(0, cut), single[i].substr(0, cut));
+    EXPECT_NEAR(std::stod(batched[i].substr(cut + 5)), std::stod(single[i].substr(cut + 5)), 1e-5) << batched[i];
+  }
+}
+
+TEST(TranslateCommand, AnEnsembleRefusesCheckpointsOfAnotherVocabularyNamingBoth) {
+  const test::TinyRun t = test::tiny_run();
+  test::ScratchDir scratch("s2s-translate");
+  const std::string other = scratch / "other.h5";
+  test::run_python("import h5py, shutil\nshutil.copy('" + t.checkpoint + "', '" + other + "')\n"
+                   "with h5py.File('" + other + "', 'r+') as f:\n    f.attrs['vocab_hash.tgt'] = '0' * 64\n",
+                   scratch.path());
+  const auto r = test::run_command(translate(t, "--checkpoint " + other));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("s2s: error: cannot ensemble " + t.checkpoint + " and " + other +
+                       ": their target vocabularies differ"),
+            std::string::npos)
+      << r.err;
+  const std::string error = r.err.substr(r.err.find("s2s: error: "));
+  EXPECT_EQ(error.find('\n'), error.size() - 1) << "one line: " << error;
 }
 
 }  // namespace
