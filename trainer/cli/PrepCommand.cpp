@@ -92,6 +92,18 @@ void run(PrepArgs& a) {
   CorpusBuilder(o).build(*train, valid.get());
 }
 
+// --SPLIT-count N or --SPLIT-fraction F: how many input pairs one held-out split takes.
+void add_held_out_split(CLI::App* cmd, const std::string& split, const std::string& where,
+                        std::optional<int64_t>& count, std::optional<double>& fraction,
+                        const char* group) {
+  cmd->add_option("--" + split + "-count", count, "hold out this many input pairs " + where)
+      ->check(CLI::NonNegativeNumber)
+      ->group(group);
+  cmd->add_option("--" + split + "-fraction", fraction, "... or this fraction of them")
+      ->check(CLI::Range(0.0, 0.99))
+      ->group(group);
+}
+
 }  // namespace
 
 void add_prep_command(CLI::App& app) {
@@ -123,18 +135,8 @@ void add_prep_command(CLI::App& app) {
   cmd->add_option("--valid-tsv", a->valid_tsv, "separate validation pairs (TSV)")->group(held);
   cmd->add_option("--valid-source", a->valid_source, "separate validation source file")->group(held);
   cmd->add_option("--valid-target", a->valid_target, "separate validation target file")->group(held);
-  cmd->add_option("--valid-count", a->valid_count, "hold out this many input pairs for validation")
-      ->check(CLI::NonNegativeNumber)
-      ->group(held);
-  cmd->add_option("--valid-fraction", a->valid_fraction, "... or this fraction of them")
-      ->check(CLI::Range(0.0, 0.99))
-      ->group(held);
-  cmd->add_option("--test-count", a->test_count, "hold out this many pairs as OUT_DIR/test.tsv")
-      ->check(CLI::NonNegativeNumber)
-      ->group(held);
-  cmd->add_option("--test-fraction", a->test_fraction, "... or this fraction of them")
-      ->check(CLI::Range(0.0, 0.99))
-      ->group(held);
+  add_held_out_split(cmd, "valid", "for validation", a->valid_count, a->valid_fraction, held);
+  add_held_out_split(cmd, "test", "as OUT_DIR/test.tsv", a->test_count, a->test_fraction, held);
 
   const char* tok = "Tokenizers and vocabularies";
   cmd->add_option("--tokenizer", a->tokenizer, "tokenizer of both sides")
