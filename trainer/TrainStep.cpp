@@ -59,13 +59,17 @@ UpdateStats TrainStep::apply(const std::vector<BatchTensors>& micro_batches, int
   auto t0 = Clock::now();
   for (size_t micro = 0; micro < micro_batches.size(); ++micro) {
     const BatchTensors& batch = micro_batches[micro];
+    auto phase = Clock::now();
     const Seq2SeqOutput out = model_->forward(batch.src, batch.src_lengths, batch.tgt_in);
     const LossOutput loss = criterion_(out.logits, batch.tgt_out);
     // A filler batch only keeps this rank in step with the others: it runs backward (so
     // every gradient bucket is produced and all-reduced) with zero weight.
     const double weight = batch.filler ? 0.0 : 1.0;
     sync_->set_sync_enabled(micro + 1 == micro_batches.size());
+    u.forward_seconds += seconds_since(phase);
+    phase = Clock::now();
     (loss.loss_sum * weight).backward();
+    u.backward_seconds += seconds_since(phase);
     sums[0] += loss.loss_sum.detach().to(torch::kFloat64) * weight;
     sums[1] += loss.nll_sum.to(torch::kFloat64) * weight;
     sums[2] += static_cast<double>(loss.tokens) * weight;
@@ -112,7 +116,8 @@ UpdateStats TrainStep::apply(const std::vector<BatchTensors>& micro_batches, int
     optimizer_->step();
   }
   optimizer_->zero_grad();
-  u.compute_seconds += seconds_since(t0);
+  u.optimizer_seconds = seconds_since(t0);
+  u.compute_seconds += u.optimizer_seconds;
   return u;
 }
 

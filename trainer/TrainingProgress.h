@@ -29,6 +29,11 @@ struct UpdateStats {
   double compute_seconds = 0;  // forward and backward, communication hidden in it included
   double comm_seconds = 0;     // waiting for all-reduces after backward
   double total_seconds = 0;    // wall time of the whole update
+  // Parts of compute_seconds, for `s2s bench` (host-side times; on CUDA the kernels run
+  // asynchronously): forward with the loss, backward, and scaling + clipping + optimiser.
+  double forward_seconds = 0;
+  double backward_seconds = 0;
+  double optimizer_seconds = 0;
 };
 
 class TrainingProgress {

@@ -14,6 +14,7 @@ void add_score_command(CLI::App& app);    // s2s score --hyp H --ref R1 [--ref R
 void add_plot_command(CLI::App& app);     // s2s plot curves RUN_DIR | attention --checkpoint C --input F --lines 1,3 -o DIR
 void add_translate_command(CLI::App& app);  // s2s translate --checkpoint C [--checkpoint C2 ...] [--input F] [--beam N] [--nbest K] [--attention F]
 void add_eval_command(CLI::App& app);       // s2s eval --checkpoint C [--checkpoint C2 ...] --tsv F [--json]
-void add_average_command(CLI::App& app);    // s2s average (--last N RUN_DIR | A.h5 B.h5 ...) -o FILE
+void add_average_command(CLI::App& app);
+void add_bench_command(CLI::App& app);      // s2s bench [--config F] [overrides] --vocab V --batch B --src-len S --tgt-len T [--json]    // s2s average (--last N RUN_DIR | A.h5 B.h5 ...) -o FILE
 
 }  // namespace s2s::cli

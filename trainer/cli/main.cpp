@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   s2s::cli::add_translate_command(app);
   s2s::cli::add_eval_command(app);
   s2s::cli::add_average_command(app);
+  s2s::cli::add_bench_command(app);
   s2s::cli::add_plot_command(app);
 
   try {
