@@ -10,8 +10,7 @@ LabelSmoothedLoss::LabelSmoothedLoss(double epsilon, int64_t pad_id)
             "label smoothing epsilon is {}: it must be in [0, 1) (model.label_smoothing)", epsilon);
 }
 
-LossOutput LabelSmoothedLoss::operator()(const torch::Tensor& logits,
-                                         const torch::Tensor& targets) const {
+void LabelSmoothedLoss::check(const torch::Tensor& logits, const torch::Tensor& targets) {
   S2S_CHECK(logits.defined() && targets.defined(), "loss: logits and targets must be defined");
   S2S_CHECK(logits.is_floating_point(), "loss: logits must be floating point, got {}",
             c10::toString(logits.scalar_type()));
@@ -24,25 +23,40 @@ LossOutput LabelSmoothedLoss::operator()(const torch::Tensor& logits,
   S2S_CHECK(logits.device() == targets.device(), "loss: logits are on {} but targets on {}",
             logits.device().str(), targets.device().str());
   S2S_CHECK(targets.numel() > 0, "loss: targets are empty");
+  S2S_CHECK(logits.size(-1) >= 1, "loss: logits have an empty vocabulary dimension");
+}
+
+LossOutput LabelSmoothedLoss::operator()(const torch::Tensor& logits,
+                                         const torch::Tensor& targets) const {
+  check(logits, targets);
   const int64_t vocab = logits.size(-1);
-  S2S_CHECK(vocab >= 1, "loss: logits have an empty vocabulary dimension");
-
-  // Half-precision log-softmax over a large vocabulary loses too much; float32 is enough.
-  const auto scores = logits.scalar_type() == torch::kDouble ? logits : logits.to(torch::kFloat);
-  const auto lprobs = torch::log_softmax(scores.reshape({-1, vocab}), -1);  // (N, V)
-  const auto flat_targets = targets.reshape({-1});                         // (N)
-  const auto pad = flat_targets.eq(pad_id_);                               // (N) bool
-
+  const auto flat_targets = targets.reshape({-1});  // (N)
   // One transfer for the count and the range check (a bad id would otherwise crash the
   // gather, on CUDA with an unhelpful device-side assert).
-  const auto stats = torch::stack({pad.logical_not().sum(), flat_targets.min(),
+  const auto stats = torch::stack({flat_targets.ne(pad_id_).sum(), flat_targets.min(),
                                    flat_targets.max()}).cpu();  // (3) int64
-  const int64_t tokens = stats[0].item<int64_t>();
   const int64_t lo = stats[1].item<int64_t>();
   const int64_t hi = stats[2].item<int64_t>();
   S2S_CHECK(lo >= 0 && hi < vocab,
             "loss: target ids must lie in [0, {}) (the target vocabulary), got min {} max {}",
             vocab, lo, hi);
+  return sums(logits, targets, stats[0].item<int64_t>());
+}
+
+LossOutput LabelSmoothedLoss::operator()(const torch::Tensor& logits, const torch::Tensor& targets,
+                                         int64_t tokens) const {
+  check(logits, targets);
+  return sums(logits, targets, tokens);
+}
+
+LossOutput LabelSmoothedLoss::sums(const torch::Tensor& logits, const torch::Tensor& targets,
+                                   int64_t tokens) const {
+  const int64_t vocab = logits.size(-1);
+  // Half-precision log-softmax over a large vocabulary loses too much; float32 is enough.
+  const auto scores = logits.scalar_type() == torch::kDouble ? logits : logits.to(torch::kFloat);
+  const auto lprobs = torch::log_softmax(scores.reshape({-1, vocab}), -1);  // (N, V)
+  const auto flat_targets = targets.reshape({-1});                         // (N)
+  const auto pad = flat_targets.eq(pad_id_);                               // (N) bool
 
   const auto nll = -lprobs.gather(1, flat_targets.unsqueeze(1)).squeeze(1);  // (N)
   const auto smooth = -lprobs.sum(1);                                        // (N)

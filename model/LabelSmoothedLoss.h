@@ -25,11 +25,20 @@ class LabelSmoothedLoss {
   // Returns the sums over non-pad targets (see LossOutput). Syncs with the device once, to
   // count the tokens and to check the target ids.
   LossOutput operator()(const torch::Tensor& logits, const torch::Tensor& targets) const;
+  // The same without a device sync, for a batch whose caller knows `tokens` (the number of
+  // non-pad targets, Batch::tgt_tokens) and whose ids were range-checked when its shards
+  // were loaded: nothing is copied to the host. What TrainStep uses.
+  LossOutput operator()(const torch::Tensor& logits, const torch::Tensor& targets,
+                        int64_t tokens) const;
 
   double epsilon() const { return epsilon_; }
   int64_t pad_id() const { return pad_id_; }
 
  private:
+  // Dtypes, shapes and devices (no device sync).
+  static void check(const torch::Tensor& logits, const torch::Tensor& targets);
+  LossOutput sums(const torch::Tensor& logits, const torch::Tensor& targets, int64_t tokens) const;
+
   double epsilon_;
   int64_t pad_id_;
 };

@@ -24,7 +24,7 @@ Seq2SeqImpl::Seq2SeqImpl(const ModelOptions& options, int64_t src_vocab, int64_t
   decoder = register_module("decoder", Decoder(options_, tgt_vocab));
 }
 
-EncoderOutput Seq2SeqImpl::encode(const torch::Tensor& src, const torch::Tensor& src_lengths) {
+void Seq2SeqImpl::check_source(const torch::Tensor& src, const torch::Tensor& src_lengths) const {
   S2S_CHECK(src.defined() && src_lengths.defined(), "encode: src and src_lengths must be given");
   S2S_CHECK(src.dim() == 2, "src must be a (batch, time) matrix of token ids, got {} dimensions",
             src.dim());
@@ -44,35 +44,49 @@ EncoderOutput Seq2SeqImpl::encode(const torch::Tensor& src, const torch::Tensor&
   S2S_CHECK(src_lengths.device() == device || src_lengths.device().is_cpu(),
             "src_lengths is on {}: put it on the CPU or on the model's device {}",
             src_lengths.device().str(), device.str());
+}
 
+void Seq2SeqImpl::check_lengths(const torch::Tensor& lengths_cpu, int64_t columns) {
+  const int64_t min_len = lengths_cpu.min().item<int64_t>();
+  const int64_t max_len = lengths_cpu.max().item<int64_t>();
+  S2S_CHECK(min_len >= 1 && max_len <= columns,
+            "src_lengths must lie in [1, {}] (src has {} columns), got min {} max {}", columns,
+            columns, min_len, max_len);
+}
+
+EncoderOutput Seq2SeqImpl::encode(const torch::Tensor& src, const torch::Tensor& src_lengths) {
+  check_source(src, src_lengths);
+  const int64_t B = src.size(0);
   // One device-to-host transfer gives the CPU lengths packing needs and the id range check
   // (an out-of-range id would otherwise fail deep inside the embedding, on CUDA as an
   // unrecoverable device-side assert).
-  const auto stats = torch::cat({src_lengths.to(device),
+  const auto stats = torch::cat({src_lengths.to(src.device()),
                                  torch::stack({src.min(), src.max()})})
                          .cpu();                  // (B + 2) int64
   const auto lengths_cpu = stats.slice(0, 0, B);  // (B)
-  const int64_t min_len = lengths_cpu.min().item<int64_t>();
-  const int64_t max_len = lengths_cpu.max().item<int64_t>();
-  S2S_CHECK(min_len >= 1 && max_len <= T,
-            "src_lengths must lie in [1, {}] (src has {} columns), got min {} max {}", T, T,
-            min_len, max_len);
+  check_lengths(lengths_cpu, src.size(1));
   const int64_t lo = stats[B].item<int64_t>();
   const int64_t hi = stats[B + 1].item<int64_t>();
   S2S_CHECK(lo >= 0 && hi < src_vocab_,
             "src holds token ids in [{}, {}] but the source vocabulary has {} entries (ids 0..{})",
             lo, hi, src_vocab_, src_vocab_ - 1);
+  return encode_checked(src, lengths_cpu);
+}
 
+EncoderOutput Seq2SeqImpl::encode_checked(const torch::Tensor& src,
+                                          const torch::Tensor& lengths_cpu) {
   EncoderOutput out;
   out.annotations = encoder(src, lengths_cpu);                  // (B, T_src, 2H)
   out.keys = decoder->attention->keys(out.annotations);         // (B, T_src, A)
-  out.lengths = src_lengths.to(device);                         // (B)
-  out.mask = torch::arange(T, out.lengths.options()).unsqueeze(0) <
+  // non_blocking: from pageable host memory CUDA stages the copy at once and does not wait
+  // for the device's queue (a blocking copy would synchronise the stream).
+  out.lengths = lengths_cpu.to(src.device(), /*non_blocking=*/true);  // (B)
+  out.mask = torch::arange(src.size(1), out.lengths.options()).unsqueeze(0) <
              out.lengths.unsqueeze(1);                          // (B, T_src)
   return out;
 }
 
-void Seq2SeqImpl::check_target(const torch::Tensor& tgt_in, int64_t batch) const {
+void Seq2SeqImpl::check_target_shape(const torch::Tensor& tgt_in, int64_t batch) const {
   S2S_CHECK(tgt_in.defined(), "tgt_in must be given");
   S2S_CHECK(tgt_in.dim() == 2,
             "tgt_in must be a (batch, time) matrix of token ids, got {} dimensions", tgt_in.dim());
@@ -83,6 +97,10 @@ void Seq2SeqImpl::check_target(const torch::Tensor& tgt_in, int64_t batch) const
   const auto device = encoder->embedding->weight.device();
   S2S_CHECK(tgt_in.device() == device, "tgt_in is on {} but the model is on {}",
             tgt_in.device().str(), device.str());
+}
+
+void Seq2SeqImpl::check_target(const torch::Tensor& tgt_in, int64_t batch) const {
+  check_target_shape(tgt_in, batch);
   const auto range = torch::stack({tgt_in.min(), tgt_in.max()}).cpu();  // (2)
   const int64_t lo = range[0].item<int64_t>();
   const int64_t hi = range[1].item<int64_t>();
@@ -97,6 +115,15 @@ Seq2SeqOutput Seq2SeqImpl::forward(const torch::Tensor& src, const torch::Tensor
   const EncoderOutput encoded = encode(src, src_lengths);  // checks src and src_lengths
   check_target(tgt_in, encoded.batch_size());
   return decoder(encoded, tgt_in);
+}
+
+Seq2SeqOutput Seq2SeqImpl::forward(const BatchTensors& batch) {
+  check_source(batch.src, batch.src_lengths);
+  S2S_CHECK(batch.src_lengths.device().is_cpu(),
+            "forward(BatchTensors): src_lengths must be on the CPU (BatchTensors::from puts them there)");
+  check_lengths(batch.src_lengths, batch.src.size(1));  // on the host: no device sync
+  check_target_shape(batch.tgt_in, batch.src.size(0));
+  return decoder(encode_checked(batch.src, batch.src_lengths), batch.tgt_in);
 }
 
 DecoderState Seq2SeqImpl::initial_state(const EncoderOutput& encoded) {

@@ -15,6 +15,7 @@
 // A = attention_dim, L = decoder_layers, D = decoder_hidden, V = tgt_vocab.
 #include <torch/torch.h>
 
+#include "model/BatchTensors.h"
 #include "model/Decoder.h"
 #include "model/DecoderState.h"
 #include "model/Encoder.h"
@@ -40,6 +41,11 @@ class Seq2SeqImpl : public torch::nn::Module {
   Seq2SeqOutput forward(const torch::Tensor& src, const torch::Tensor& src_lengths,
                         const torch::Tensor& tgt_in);
 
+  // The same for a batch read from a corpus, without a device sync: its token ids were
+  // range-checked when its shards were loaded (data/ExampleStore.cpp), and its lengths are on the host,
+  // so only shapes, dtypes, devices and lengths are checked (on the CPU). What TrainStep uses.
+  Seq2SeqOutput forward(const BatchTensors& batch);
+
   // Encodes a batch once for search: annotations (B, T_src, 2H), keys U h (B, T_src, A),
   // mask (B, T_src), lengths (B). Same input rules as forward().
   EncoderOutput encode(const torch::Tensor& src, const torch::Tensor& src_lengths);
@@ -62,7 +68,14 @@ class Seq2SeqImpl : public torch::nn::Module {
   Decoder decoder{nullptr};
 
  private:
-  void check_target(const torch::Tensor& tgt_in, int64_t batch) const;
+  // Shapes, dtypes and devices of src and src_lengths: no device sync.
+  void check_source(const torch::Tensor& src, const torch::Tensor& src_lengths) const;
+  // Every length in [1, columns]; lengths_cpu (B) on the host.
+  static void check_lengths(const torch::Tensor& lengths_cpu, int64_t columns);
+  // Encoder and attention keys for checked inputs; lengths_cpu (B) int64 on the host.
+  EncoderOutput encode_checked(const torch::Tensor& src, const torch::Tensor& lengths_cpu);
+  void check_target_shape(const torch::Tensor& tgt_in, int64_t batch) const;  // no device sync
+  void check_target(const torch::Tensor& tgt_in, int64_t batch) const;        // + id range (sync)
 
   ModelOptions options_;
   int64_t src_vocab_;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "core/Check.h"
 #include "core/Clock.h"
@@ -27,6 +28,27 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o,
                   .betas({o.beta1, o.beta2})
                   .eps(o.adam_eps)
                   .weight_decay(o.weight_decay));
+}
+
+// Multiplies every gradient by `scale` (a () tensor: 1 / global target tokens), then clips
+// them to the global L2 norm max_norm as torch::nn::utils::clip_grad_norm_ does (same
+// operations), but returns the norm before clipping as a () tensor instead of copying it
+// to the host.
+torch::Tensor scale_and_clip(const std::vector<torch::Tensor>& parameters, const torch::Tensor& scale,
+                             double max_norm) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> grads, norms;
+  for (const auto& p : parameters) {
+    if (!p.grad().defined()) continue;
+    grads.push_back(p.grad());
+    grads.back().mul_(scale);
+    norms.push_back(grads.back().norm(2));
+  }
+  if (grads.empty()) return torch::zeros({}, scale.options());
+  const auto total = norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2);  // ()
+  const auto coef = torch::clamp(max_norm / (total + 1e-6), std::nullopt, 1.0);    // ()
+  for (auto& g : grads) g.mul_(coef);
+  return total;
 }
 
 }  // namespace
@@ -60,8 +82,9 @@ UpdateStats TrainStep::apply(const std::vector<BatchTensors>& micro_batches, int
   for (size_t micro = 0; micro < micro_batches.size(); ++micro) {
     const BatchTensors& batch = micro_batches[micro];
     auto phase = Clock::now();
-    const Seq2SeqOutput out = model_->forward(batch.src, batch.src_lengths, batch.tgt_in);
-    const LossOutput loss = criterion_(out.logits, batch.tgt_out);
+    // The host knows the batch's token count and its ids were checked at load: no sync.
+    const Seq2SeqOutput out = model_->forward(batch);
+    const LossOutput loss = criterion_(out.logits, batch.tgt_out, batch.tgt_tokens);
     // A filler batch only keeps this rank in step with the others: it runs backward (so
     // every gradient bucket is produced and all-reduced) with zero weight.
     const double weight = batch.filler ? 0.0 : 1.0;
@@ -82,22 +105,19 @@ UpdateStats TrainStep::apply(const std::vector<BatchTensors>& micro_batches, int
   u.compute_seconds += seconds_since(t0) - sync.wait_s;  // packing and copying back
   t0 = Clock::now();
   comm_.all_reduce_sum(sums);  // one all-reduce for the three sums
-  const auto totals = sums.cpu();
   u.comm_seconds = sync.wait_s + seconds_since(t0);
+
+  t0 = Clock::now();
+  // Scaling and clipping stay on the device; the sums and the norm then reach the host in
+  // one copy, the update's only device-to-host transfer (the skip decision needs the norm).
+  const double max_norm =
+      options_.clip_norm > 0 ? options_.clip_norm : std::numeric_limits<double>::infinity();
+  const auto norm = scale_and_clip(parameters_, sums[2].clamp_min(1.0).reciprocal(), max_norm);
+  const auto totals = torch::cat({sums, norm.to(torch::kFloat64).view({1})}).cpu();  // (4)
   u.loss_sum = totals[0].item<double>();
   u.nll_sum = totals[1].item<double>();
   u.tokens = static_cast<int64_t>(std::llround(totals[2].item<double>()));
-
-  t0 = Clock::now();
-  {
-    torch::NoGradGuard no_grad;
-    const double scale = 1.0 / static_cast<double>(std::max<int64_t>(u.tokens, 1));
-    for (auto& p : parameters_)
-      if (p.grad().defined()) p.grad().mul_(scale);
-  }
-  const double max_norm =
-      options_.clip_norm > 0 ? options_.clip_norm : std::numeric_limits<double>::infinity();
-  u.grad_norm = torch::nn::utils::clip_grad_norm_(parameters_, max_norm);
+  u.grad_norm = totals[3].item<double>();
   u.lr = schedule_.at(step);
   // Gradients are identical on every rank after the all-reduce, so every rank makes the
   // same decision here without talking.
