@@ -20,11 +20,16 @@ torch::Tensor BahdanauAttentionImpl::keys(const torch::Tensor& annotations) {
 std::pair<torch::Tensor, torch::Tensor> BahdanauAttentionImpl::forward(
     const torch::Tensor& query, const torch::Tensor& keys, const torch::Tensor& annotations,
     const torch::Tensor& mask) {
-  const auto projected = W(query).unsqueeze(1);                     // (B, 1, A)
-  auto energies = v(torch::tanh(projected + keys)).squeeze(-1);     // (B, T_src)
+  return attend(W(query), keys, annotations, mask.logical_not());
+}
+
+std::pair<torch::Tensor, torch::Tensor> BahdanauAttentionImpl::attend(
+    const torch::Tensor& projected_query, const torch::Tensor& keys,
+    const torch::Tensor& annotations, const torch::Tensor& padding) {
+  auto energies = v(torch::tanh(projected_query.unsqueeze(1) + keys)).squeeze(-1);  // (B, T_src)
   // -inf, not a large negative number: exp(-inf) is exactly 0, so padding gets exactly zero
   // weight and zero gradient. Safe because every row has at least one real token.
-  energies = energies.masked_fill(mask.logical_not(), -std::numeric_limits<double>::infinity());
+  energies = energies.masked_fill(padding, -std::numeric_limits<double>::infinity());
   const auto weights = torch::softmax(energies, -1);                 // (B, T_src)
   const auto context = torch::bmm(weights.unsqueeze(1), annotations).squeeze(1);  // (B, K)
   return {context, weights};

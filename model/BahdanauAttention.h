@@ -29,6 +29,13 @@ class BahdanauAttentionImpl : public torch::nn::Module {
                                                   const torch::Tensor& keys,
                                                   const torch::Tensor& annotations,
                                                   const torch::Tensor& mask);
+  // The same from W s_{t-1} computed by the caller (the teacher-forced decoder computes it
+  // in one matmul with the top cell's recurrent projection, which reads the same s_{t-1}).
+  // projected_query: (B, A) W s_{t-1}; padding: (B, T_src) bool, true on padding (!mask).
+  std::pair<torch::Tensor, torch::Tensor> attend(const torch::Tensor& projected_query,
+                                                 const torch::Tensor& keys,
+                                                 const torch::Tensor& annotations,
+                                                 const torch::Tensor& padding);
 
   // Named after the paper's matrices. Only U carries a bias: one bias inside the tanh is all
   // the model can use, and a bias on v would cancel in the softmax.

@@ -114,21 +114,70 @@ torch::Tensor DecoderImpl::project(const torch::Tensor& state, const torch::Tens
   return F::linear(features, output_weight(), output_bias());  // (..., V)
 }
 
+DecoderImpl::CellWeights DecoderImpl::cell_weights(int64_t l) const {
+  if (lstm_) {
+    const auto& c = lstm_cells_[l];
+    return {c->weight_ih, c->weight_hh, c->bias_ih, c->bias_hh};
+  }
+  const auto& c = gru_cells_[l];
+  return {c->weight_ih, c->weight_hh, c->bias_ih, c->bias_hh};
+}
+
+void DecoderImpl::update_cell(const torch::Tensor& input_gates, const torch::Tensor& recurrent_gates,
+                              torch::Tensor& hidden, torch::Tensor& cell) const {
+  // LibTorch's GRUCell and LSTMCell formulas (ATen RNN.cpp), gate order as in their weights.
+  if (lstm_) {
+    const auto gates = (recurrent_gates + input_gates).chunk(4, 1);  // i, f, g, o: (B, D) each
+    cell = torch::sigmoid(gates[1]) * cell + torch::sigmoid(gates[0]) * torch::tanh(gates[2]);
+    hidden = torch::sigmoid(gates[3]) * torch::tanh(cell);
+    return;
+  }
+  const auto i = input_gates.chunk(3, 1), h = recurrent_gates.chunk(3, 1);  // r, z, n
+  const auto reset = torch::sigmoid(h[0] + i[0]);
+  const auto update = torch::sigmoid(h[1] + i[1]);
+  const auto candidate = torch::tanh(i[2] + h[2] * reset);
+  hidden = (hidden - candidate) * update + candidate;  // (1 - z) n + z s_{t-1}
+}
+
 Seq2SeqOutput DecoderImpl::forward(const EncoderOutput& encoded,
                                    const torch::Tensor& prev_tokens) {
   const int64_t T = prev_tokens.size(1);
   const auto embedded = embed(prev_tokens);  // (B, T_tgt, E), embedded once for all steps
   const DecoderState start = initial_state(encoded);
   std::vector<torch::Tensor> hidden = start.hidden.unbind(0);  // L x (B, D)
-  std::vector<torch::Tensor> cell;                              // L x (B, D), LSTM only
+  std::vector<torch::Tensor> cell(layers_);                     // L x (B, D), LSTM only
   if (lstm_) cell = start.cell.unbind(0);
+  std::vector<CellWeights> w;
+  for (int64_t l = 0; l < layers_; ++l) w.push_back(cell_weights(l));
+  // Layer 0 reads [E y_{t-1} ; c_t]: the embedding half of its input projection does not
+  // depend on the recurrence, so it runs for all steps in one matmul.
+  const int64_t E = embedded.size(2);
+  const auto embedded_gates = F::linear(embedded, w[0].w_ih.narrow(1, 0, E), w[0].b_ih).unbind(1);  // T x (B, G*D)
+  const auto context_weight = w[0].w_ih.narrow(1, E, w[0].w_ih.size(1) - E);  // (G*D, K)
+  // s_{t-1}^top feeds the attention query W s_{t-1} and the top cell's recurrent projection:
+  // one matmul for both (W has no bias, hence the zeros).
+  const int64_t A = attention->W->weight.size(0);
+  const int64_t GD = w.back().w_hh.size(0);
+  const auto top_weight = torch::cat({attention->W->weight, w.back().w_hh});  // (A + G*D, D)
+  const auto top_bias = torch::cat({torch::zeros({A}, w.back().b_hh.options()), w.back().b_hh});
+  const auto padding = encoded.mask.logical_not();  // (B, T_src)
 
   std::vector<torch::Tensor> states, contexts, weights;  // T_tgt x (B, D), (B, K), (B, T_src)
-  states.reserve(T);
-  contexts.reserve(T);
-  weights.reserve(T);
   for (int64_t t = 0; t < T; ++t) {
-    auto [context, alpha] = advance(encoded, embedded.select(1, t), hidden, cell);
+    const auto top = F::linear(hidden.back(), top_weight, top_bias);  // (B, A + G*D)
+    auto [context, alpha] =
+        attention->attend(top.narrow(1, 0, A), encoded.keys, encoded.annotations, padding);
+    auto input_gates = embedded_gates[t] + F::linear(context, context_weight);  // (B, G*D)
+    for (int64_t l = 0; l < layers_; ++l) {
+      if (l > 0) {
+        auto below = hidden[l - 1];  // s_t of the layer below, dropped between layers only
+        if (dropout_ > 0.0 && is_training()) below = torch::dropout(below, dropout_, true);
+        input_gates = F::linear(below, w[l].w_ih, w[l].b_ih);
+      }
+      const auto recurrent = l + 1 == layers_ ? top.narrow(1, A, GD)
+                                              : F::linear(hidden[l], w[l].w_hh, w[l].b_hh);  // (B, G*D)
+      update_cell(input_gates, recurrent, hidden[l], cell[l]);
+    }
     states.push_back(hidden.back());
     contexts.push_back(context);
     weights.push_back(alpha);

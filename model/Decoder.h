@@ -7,8 +7,11 @@
 //   logits  = output(dropout(readout(s_t^top, E y_{t-1}, c_t)))
 //
 // forward() runs the recurrence over a whole teacher-forced target and applies readout and
-// output to all steps at once; step() runs one step for search. Both share advance() and
-// project(), so they compute the same function.
+// output to all steps at once; step() runs one step for search. They compute the same
+// function (tests/model/StepConsistencyTest.cpp): step() through the GRUCell/LSTMCell
+// modules (advance()), forward() with the cell's matmuls regrouped for speed (the embedding
+// half of layer 0's input projection for all steps at once; W s_{t-1} together with the top
+// cell's recurrent projection) and the same gate formulas (update_cell()).
 // B = batch rows, T_tgt = padded target length, T_src = padded source length,
 // E = embed_dim, H = encoder_hidden, K = 2H, L = decoder_layers, D = decoder_hidden,
 // R = readout_dim, V = target vocabulary size.
@@ -57,7 +60,20 @@ class DecoderImpl : public torch::nn::Module {
   torch::Tensor tied_output_bias;             // (V) "output_bias", only when tied
 
  private:
-  // One recurrent step, updating `hidden` / `cell` (L entries of (B, D)) in place.
+  // The parameters of cell l (G = 3 for GRU, 4 for LSTM; In = E + K for layer 0, else D).
+  struct CellWeights {
+    torch::Tensor w_ih;  // (G*D, In)
+    torch::Tensor w_hh;  // (G*D, D)
+    torch::Tensor b_ih;  // (G*D)
+    torch::Tensor b_hh;  // (G*D)
+  };
+  CellWeights cell_weights(int64_t l) const;
+  // One cell update from its input and recurrent projections (B, G*D) each, biases
+  // included: what GRUCell/LSTMCell compute after their two matmuls. Updates hidden (B, D)
+  // and, for LSTM, cell (B, D).
+  void update_cell(const torch::Tensor& input_gates, const torch::Tensor& recurrent_gates,
+                   torch::Tensor& hidden, torch::Tensor& cell) const;
+  // One recurrent step (the step-wise path of search), updating `hidden` / `cell` (L entries of (B, D)) in place.
   // embedded: (B, E) E y_{t-1}. Returns {context c_t (B, K), weights alpha_t (B, T_src)}.
   std::pair<torch::Tensor, torch::Tensor> advance(const EncoderOutput& encoded,
                                                   const torch::Tensor& embedded,

@@ -10,7 +10,7 @@ namespace nn = torch::nn;
 namespace rnn = torch::nn::utils::rnn;
 
 EncoderImpl::EncoderImpl(const ModelOptions& options, int64_t vocab_size)
-    : hidden_size_(options.encoder_hidden), dropout_(options.dropout) {
+    : hidden_size_(options.encoder_hidden), layers_(options.encoder_layers), dropout_(options.dropout) {
   embedding = register_module(
       "embedding",
       nn::Embedding(nn::EmbeddingOptions(vocab_size, options.embed_dim).padding_idx(kPadId)));
@@ -43,17 +43,55 @@ EncoderImpl::EncoderImpl(const ModelOptions& options, int64_t vocab_size)
 torch::Tensor EncoderImpl::forward(const torch::Tensor& src, const torch::Tensor& lengths) {
   auto embedded = embedding(src);  // (B, T_src, E)
   if (dropout_ > 0.0 && is_training()) embedded = torch::dropout(embedded, dropout_, true);
-  // enforce_sorted=false: batches come in any order; LibTorch sorts and unsorts for us.
+  // cuDNN runs packed sequences natively; on the CPU LibTorch's packed RNN is slow to train
+  // (its backward fills a zero gradient of the whole input projection once per time step),
+  // so there each direction runs over the padded rectangle instead (same function).
+  return embedded.is_cpu() ? padded(embedded, lengths) : packed(embedded, lengths);
+}
+
+torch::Tensor EncoderImpl::packed(const torch::Tensor& embedded, const torch::Tensor& lengths) {
+  // Batches from data/ come longest first: then packing needs no sort and no unsort.
+  const bool sorted = lengths.size(0) < 2 || (lengths.slice(0, 1) <= lengths.slice(0, 0, -1)).all().item<bool>();
   const auto packed = rnn::pack_padded_sequence(embedded, lengths, /*batch_first=*/true,
-                                                /*enforce_sorted=*/false);
+                                                /*enforce_sorted=*/sorted);
   const auto output = gru ? std::get<0>(gru->forward_with_packed_input(packed))
                           : std::get<0>(lstm->forward_with_packed_input(packed));
   // total_length: keep the batch's T_src even when no sentence fills it, so annotations
   // line up with src and its mask.
   auto annotations = std::get<0>(rnn::pad_packed_sequence(output, /*batch_first=*/true,
                                                           /*padding_value=*/0.0,
-                                                          /*total_length=*/src.size(1)));
+                                                          /*total_length=*/embedded.size(1)));
   return annotations;  // (B, T_src, 2H)
+}
+
+torch::Tensor EncoderImpl::padded(const torch::Tensor& embedded, const torch::Tensor& lengths) {
+  const int64_t B = embedded.size(0), T = embedded.size(1);
+  const auto positions = torch::arange(T, lengths.options()).unsqueeze(0).expand({B, T});  // (B, T)
+  const auto length = lengths.unsqueeze(1);                                               // (B, 1)
+  const auto real = positions < length;                                                   // (B, T)
+  // Row i reversed within its length (padding stays in place): the backward direction runs
+  // forward over it, so it starts at the row's last real token. The permutation is its own
+  // inverse. Real positions never read padding in either direction.
+  const auto reversed = torch::where(real, length - 1 - positions, positions);  // (B, T)
+  const auto flip = [&](const torch::Tensor& x) {
+    return x.gather(1, reversed.unsqueeze(2).expand({B, T, x.size(2)}));
+  };
+  const auto weights = gru ? gru->named_parameters(false) : lstm->named_parameters(false);
+  const auto direction = [&](const torch::Tensor& x, const std::string& suffix) {
+    const std::vector<torch::Tensor> params{weights["weight_ih" + suffix], weights["weight_hh" + suffix],
+                                            weights["bias_ih" + suffix], weights["bias_hh" + suffix]};
+    const auto h0 = torch::zeros({1, B, hidden_size_}, x.options());  // (1, B, H)
+    return gru ? std::get<0>(torch::gru(x, h0, params, true, 1, 0.0, is_training(), false, true))
+               : std::get<0>(torch::lstm(x, {h0, h0}, params, true, 1, 0.0, is_training(), false, true));
+  };  // (B, T, H)
+  auto x = embedded;
+  for (int64_t n = 0; n < layers_; ++n) {
+    const std::string layer = "_l" + std::to_string(n);
+    x = torch::cat({direction(x, layer), flip(direction(flip(x), layer + "_reverse"))}, 2);  // (B, T, 2H)
+    // LibTorch's RNN dropout: between stacked layers only.
+    if (n + 1 < layers_ && dropout_ > 0.0 && is_training()) x = torch::dropout(x, dropout_, true);
+  }
+  return x.masked_fill(real.logical_not().unsqueeze(2), 0.0);  // (B, T_src, 2H), zero on padding
 }
 
 }  // namespace s2s

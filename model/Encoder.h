@@ -1,8 +1,10 @@
 #pragma once
 // The bidirectional RNN encoder (paper A.2.1): source embeddings through `encoder_layers`
 // stacked bidirectional GRU/LSTM layers. Annotation h_j = [forward h_j; backward h_j] of the
-// top layer. Sequences are packed, so the backward direction starts at each sentence's own
-// last token and padding never reaches a real position.
+// top layer. The backward direction starts at each sentence's own last token and padding
+// never reaches a real position: sequences are packed on CUDA (cuDNN), and on the CPU each
+// direction runs over the padded batch, the backward one over each row reversed within its
+// length (faster to train there; the same function).
 // B = batch rows, T_src = padded source length, E = embed_dim, H = encoder_hidden.
 #include <torch/torch.h>
 
@@ -26,7 +28,13 @@ class EncoderImpl : public torch::nn::Module {
   torch::nn::LSTM lstm{nullptr};            // registered as "rnn" when model.cell = lstm
 
  private:
+  // The two ways to run the stack; both return annotations (B, T_src, 2H), zero on padding.
+  // embedded: (B, T_src, E); lengths: (B) int64 on the CPU.
+  torch::Tensor packed(const torch::Tensor& embedded, const torch::Tensor& lengths);  // CUDA
+  torch::Tensor padded(const torch::Tensor& embedded, const torch::Tensor& lengths);  // CPU
+
   int64_t hidden_size_;
+  int64_t layers_;
   double dropout_;
 };
 TORCH_MODULE(Encoder);
