@@ -59,10 +59,7 @@ void Trainer::open_data() {
   log.info("corpus {}: {} training pairs ({} dropped as too long), {} updates per epoch",
            config_.data.dir, stats.split_examples, stats.dropped_too_long,
            train_data_->batches_in_epoch() / config_.train.accumulate);
-  if (train_data_->groups() != world)
-    log.info("an update's global batch is planned in {} groups of data.max_tokens={} (data.groups): each of "
-             "the {} ranks computes its share of them as micro-batches and accumulates their gradients",
-             train_data_->groups(), config_.data.max_tokens, world);
+  log_micro_batches();
 }
 
 void Trainer::build_model() {
@@ -208,6 +205,14 @@ void Trainer::restore_trackers(const CheckpointState& state) {
            state.source, name_of(saved.valid_metric), name_of(config_.train.valid_metric));
 }
 
+void Trainer::log_micro_batches() const {
+  const int world = runtime_.world_size();
+  if (train_data_->groups() == world) return;  // one batch per rank: nothing to say
+  log.info("an update's global batch is planned in {} groups of data.max_tokens={} (data.groups): each of "
+           "the {} ranks computes its share of them as micro-batches and accumulates their gradients",
+           train_data_->groups(), config_.data.max_tokens, world);
+}
+
 void Trainer::restore_cursor(const CheckpointState& state) {
   const int rank = runtime_.rank(), world = runtime_.world_size();
   // The cursor is the run's position in its global batches: every rank wrote the same one,
@@ -223,6 +228,7 @@ void Trainer::restore_cursor(const CheckpointState& state) {
            "the same global batches (planned in {} groups); each rank's dropout seed is derived again "
            "from run.seed, so only the dropout masks differ from an uninterrupted run",
            state.source, state.step, state.epoch, writers, world, train_data_->groups());
+  log_micro_batches();
 }
 
 TrainerState Trainer::trainer_state() const {

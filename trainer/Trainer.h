@@ -77,6 +77,7 @@ class Trainer {
   std::vector<ConfigChange> check_compatible(const CheckpointState& state) const;
   void restore_trackers(const CheckpointState& state);        // schedule and early stopping
   void restore_cursor(const CheckpointState& state);          // data cursor (any world size) and RNG
+  void log_micro_batches() const;  // when ranks are not one per batch group
   TrainerState trainer_state() const;
 
   // The loop's parts, in the order run() calls them; each one is collective.
