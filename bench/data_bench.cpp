@@ -195,10 +195,12 @@ ReaderResult measure_reader(const std::string& dir, int prefetch, int rank, int 
     s2s::CorpusReader reader(o, "train", rank, world, 1);
     r.open_seconds = since(t);
     t = Clock::now();
-    while (auto b = reader.next()) {
-      ++r.batches;
-      r.tokens += b->src_tokens + b->tgt_tokens;
-      r.padded_tokens += b->size * (b->src_len + b->tgt_len);
+    while (auto share = reader.next()) {
+      for (const auto& b : *share) {
+        ++r.batches;
+        r.tokens += b.src_tokens + b.tgt_tokens;
+        r.padded_tokens += b.size * (b.src_len + b.tgt_len);
+      }
     }
     r.epoch_seconds = since(t);
   }  // one reader at a time: peak RSS is one reader's

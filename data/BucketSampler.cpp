@@ -13,24 +13,25 @@ constexpr uint64_t kEpochShuffle = 0xe90c5ULL;
 }
 
 BucketSampler::BucketSampler(std::vector<int32_t> src_lengths, std::vector<int32_t> tgt_lengths,
-                             const DataOptions& options, int world_size, uint64_t seed)
+                             const DataOptions& options, int groups, uint64_t seed)
     : src_lengths_(std::move(src_lengths)),
       tgt_lengths_(std::move(tgt_lengths)),
       options_(options),
-      world_size_(world_size),
+      groups_(groups),
       seed_(seed) {
   S2S_ASSERT(src_lengths_.size() == tgt_lengths_.size());
-  S2S_CHECK(world_size >= 1, "world size must be at least 1 (got {})", world_size);
+  S2S_CHECK(groups >= 1, "world size must be at least 1 (got {})", groups);
   S2S_CHECK(options.max_tokens >= 1 && options.bucket_width >= 1 && options.max_sentences >= 0,
             "data.max_tokens and data.bucket_width must be at least 1");
   const int64_t n = num_examples();
-  S2S_CHECK(n >= world_size,
-            "the split has {} pairs but there are {} ranks: every rank needs at least one pair; use fewer ranks or "
+  S2S_CHECK(n >= groups,
+            "the split has {} pairs but there are {} batch groups (data.groups): every group needs at least one pair; "
+            "use fewer groups or "
             "a larger corpus",
-            n, world_size);
-  kept_.resize(static_cast<size_t>(world_size));
-  for (int r = 0; r < world_size; ++r) {
-    const auto [begin, end] = rank_range(n, r, world_size);
+            n, groups);
+  kept_.resize(static_cast<size_t>(groups));
+  for (int r = 0; r < groups; ++r) {
+    const auto [begin, end] = group_range(n, r, groups);
     auto& kept = kept_[static_cast<size_t>(r)];
     kept.reserve(static_cast<size_t>(end - begin));
     for (int64_t i = begin; i < end; ++i) {
@@ -52,22 +53,25 @@ BucketSampler::BucketSampler(std::vector<int32_t> src_lengths, std::vector<int32
             "than max_tokens={} alone): raise those limits",
             dropped_too_long_, options.max_source_length, options.max_target_length, dropped_over_budget_,
             options.max_tokens);
-  for (int r = 0; r < world_size; ++r)
+  for (int r = 0; r < groups; ++r)
     S2S_CHECK(!kept_[static_cast<size_t>(r)].empty(),
-              "rank {} has no pair left after length filtering (it owns pairs {}..{}): raise "
-              "data.max_source_length/max_target_length or use fewer ranks",
-              r, rank_range(n, r, world_size).first, rank_range(n, r, world_size).second - 1);
+              "batch group {} has no pair left after length filtering (it owns pairs {}..{}): raise "
+              "data.max_source_length/max_target_length or use fewer groups (data.groups)",
+              r, group_range(n, r, groups).first, group_range(n, r, groups).second - 1);
 }
 
-std::pair<int64_t, int64_t> BucketSampler::rank_range(int64_t num_examples, int rank, int world_size) {
+std::pair<int64_t, int64_t> BucketSampler::group_range(int64_t num_examples, int group, int groups) {
   const auto at = [&](int64_t r) {
-    return static_cast<int64_t>(static_cast<__int128>(num_examples) * r / world_size);
+    return static_cast<int64_t>(static_cast<__int128>(num_examples) * r / groups);
   };
-  return {at(rank), at(rank + 1)};
+  return {at(group), at(group + 1)};
+}
+
+bool BucketSampler::fits(int64_t size, int64_t longest) const {
+  return size * longest <= options_.max_tokens && (options_.max_sentences == 0 || size <= options_.max_sentences);
 }
 
 void BucketSampler::sort_rows(PlannedBatch& batch) const {
-  // Longest source first: what packed RNN sequences want, and a stable order for tests.
   std::sort(batch.ids.begin(), batch.ids.end(), [&](int64_t a, int64_t b) {
     const int32_t la = src_lengths_[static_cast<size_t>(a)];
     const int32_t lb = src_lengths_[static_cast<size_t>(b)];
@@ -75,9 +79,9 @@ void BucketSampler::sort_rows(PlannedBatch& batch) const {
   });
 }
 
-std::vector<PlannedBatch> BucketSampler::pack(int64_t epoch, int rank) const {
-  std::vector<int64_t> ids = kept_[static_cast<size_t>(rank)];
-  Rng rng = Rng::derive(seed_, kEpochShuffle, static_cast<uint64_t>(epoch), static_cast<uint64_t>(rank));
+std::vector<PlannedBatch> BucketSampler::pack(int64_t epoch, int group) const {
+  std::vector<int64_t> ids = kept_[static_cast<size_t>(group)];
+  Rng rng = Rng::derive(seed_, kEpochShuffle, static_cast<uint64_t>(epoch), static_cast<uint64_t>(group));
   if (options_.shuffle) rng.shuffle(ids);
   // Stable sort by (source bucket, target bucket): a counting sort, O(n), when the buckets
   // are few (the usual case: lengths are capped by max_*_length), else std::stable_sort.
@@ -110,9 +114,7 @@ std::vector<PlannedBatch> BucketSampler::pack(int64_t epoch, int rank) const {
     const int64_t need = std::max(src_lengths_[static_cast<size_t>(id)], tgt_lengths_[static_cast<size_t>(id)]) + 1;
     const int64_t next_longest = std::max(longest, need);
     const auto next_size = static_cast<int64_t>(current.ids.size()) + 1;
-    const bool fits = next_size * next_longest <= options_.max_tokens &&
-                      (options_.max_sentences == 0 || next_size <= options_.max_sentences);
-    if (!fits && !current.ids.empty()) {
+    if (!fits(next_size, next_longest) && !current.ids.empty()) {
       batches.push_back(std::move(current));
       current = PlannedBatch();
       longest = 0;
@@ -130,30 +132,49 @@ int64_t BucketSampler::batches_in_epoch(int64_t epoch) const {
     if (cached_epoch_ == epoch) return cached_count_;
   }
   int64_t most = 0;
-  for (int r = 0; r < world_size_; ++r) most = std::max(most, static_cast<int64_t>(pack(epoch, r).size()));
-  std::lock_guard<std::mutex> lock(cache_mutex_);
-  cached_epoch_ = epoch;
-  cached_count_ = most;
+  for (int r = 0; r < groups_; ++r) most = std::max(most, static_cast<int64_t>(pack(epoch, r).size()));
+  remember_count(epoch, most);
   return most;
 }
 
-std::vector<PlannedBatch> BucketSampler::plan(int64_t epoch, int rank) const {
-  S2S_ASSERT(rank >= 0 && rank < world_size_ && epoch >= 1);
-  // One pass over all ranks: their batch counts give the target, this rank's batches are kept.
+void BucketSampler::remember_count(int64_t epoch, int64_t count) const {
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  cached_epoch_ = epoch;
+  cached_count_ = count;
+}
+
+std::vector<PlannedBatch> BucketSampler::plan(int64_t epoch, int group) const {
+  S2S_ASSERT(group >= 0 && group < groups_ && epoch >= 1);
+  // One pass over all groups: their batch counts give the target, this group's batches are kept.
   std::vector<PlannedBatch> batches;
   size_t target = 0;
-  for (int r = 0; r < world_size_; ++r) {
+  for (int r = 0; r < groups_; ++r) {
     std::vector<PlannedBatch> packed = pack(epoch, r);
     target = std::max(target, packed.size());
-    if (r == rank) batches = std::move(packed);
+    if (r == group) batches = std::move(packed);
   }
-  {
-    std::lock_guard<std::mutex> lock(cache_mutex_);
-    cached_epoch_ = epoch;
-    cached_count_ = static_cast<int64_t>(target);
-  }
+  remember_count(epoch, static_cast<int64_t>(target));
+  return equalise(std::move(batches), target, epoch, group);
+}
 
-  // Split the largest batches (ties: the earliest) until this rank has `target` batches.
+std::vector<std::vector<PlannedBatch>> BucketSampler::plan_all(int64_t epoch) const {
+  S2S_ASSERT(epoch >= 1);
+  std::vector<std::vector<PlannedBatch>> all;
+  all.reserve(static_cast<size_t>(groups_));
+  size_t target = 0;
+  for (int r = 0; r < groups_; ++r) {
+    all.push_back(pack(epoch, r));
+    target = std::max(target, all.back().size());
+  }
+  remember_count(epoch, static_cast<int64_t>(target));
+  for (int r = 0; r < groups_; ++r)
+    all[static_cast<size_t>(r)] = equalise(std::move(all[static_cast<size_t>(r)]), target, epoch, r);
+  return all;
+}
+
+std::vector<PlannedBatch> BucketSampler::equalise(std::vector<PlannedBatch> batches, size_t target, int64_t epoch,
+                                                  int group) const {
+  // Split the largest batches (ties: the earliest) until this group has `target` batches.
   using Entry = std::pair<size_t, int64_t>;  // (size, -index): largest first, then earliest
   std::priority_queue<Entry> heap;
   for (size_t i = 0; i < batches.size(); ++i) heap.emplace(batches[i].ids.size(), -static_cast<int64_t>(i));
@@ -178,14 +199,15 @@ std::vector<PlannedBatch> BucketSampler::plan(int64_t epoch, int rank) const {
   for (auto& b : batches) sort_rows(b);
   if (!options_.shuffle) return batches;
   if (!options_.align_ranks) {
-    Rng order = Rng::derive(seed_, kEpochShuffle + 1, static_cast<uint64_t>(epoch), static_cast<uint64_t>(rank));
+    Rng order = Rng::derive(seed_, kEpochShuffle + 1, static_cast<uint64_t>(epoch), static_cast<uint64_t>(group));
     order.shuffle(batches);
     return batches;
   }
-  // Synchronous data parallelism waits for the slowest rank at every step. Every rank has
+  // Synchronous data parallelism waits for the slowest rank at every step. Every group has
   // the same number of batches with about the same length distribution, so ranking each
-  // rank's batches by cost and applying ONE permutation shared by all ranks puts batches of
-  // the same cost rank (similar lengths) in the same step, as fairseq's global batching does.
+  // group's batches by cost and applying ONE permutation shared by all groups puts batches of
+  // the same cost rank (similar lengths) in the same step, as fairseq's global batching does,
+  // and the ranks that compute the groups' batches of one step finish at about the same time.
   // An RNN's time is mostly its sequential steps, so the longest sides come first in the key.
   const auto cost = [&](const PlannedBatch& b) {
     int64_t src = 0;

@@ -6,6 +6,7 @@
 #include "core/Log.h"
 #include "data/BucketSampler.h"
 #include "data/ExampleStore.h"
+#include "data/GlobalBatchPlan.h"
 #include "data/Prefetcher.h"
 #include "data/Sha256.h"
 #include "data/ShardReader.h"
@@ -64,18 +65,11 @@ CorpusReader::CorpusReader(const DataOptions& options, const std::string& split,
   source_vocab_ = load_vocab(dir, manifest_.source, "source");
   target_vocab_ = load_vocab(dir, manifest_.target, "target");
 
+  // Every rank reads the lengths of the whole split (to plan every group's batches) and
+  // checks each shard's header and size; it verifies the checksums of the shards it loads.
   const int64_t n = entry.examples();
-  S2S_CHECK(n >= world_size,
-            "split '{}' of {} has {} pairs but there are {} ranks: every rank needs at least one pair", split, dir,
-            n, world_size);
-  const auto [begin, end] = BucketSampler::rank_range(n, rank, world_size);
-
-  // Every rank reads the lengths of the whole split (to plan every rank's batch count) and
-  // checks each shard's header; it verifies the checksums of the shards it loads.
-  std::vector<int32_t> src_lengths;
-  std::vector<int32_t> tgt_lengths;
-  src_lengths.reserve(static_cast<size_t>(n));
-  tgt_lengths.reserve(static_cast<size_t>(n));
+  src_lengths_.reserve(static_cast<size_t>(n));
+  tgt_lengths_.reserve(static_cast<size_t>(n));
   int64_t expected_first = 0;
   for (size_t k = 0; k < entry.shards.size(); ++k) {
     const ShardEntry& shard = entry.shards[k];
@@ -84,50 +78,35 @@ CorpusReader::CorpusReader(const DataOptions& options, const std::string& split,
               "manifest.json of {} is inconsistent: shard {} starts at pair {}, expected {}; re-run s2s prep", dir,
               shard.file, shard.first_example_id, expected_first);
     expected_first += shard.examples;
-    const bool owned = shard.first_example_id < end && shard.first_example_id + shard.examples > begin;
-    if (owned && options.verify_checksums) {
-      Manifest::verify_shard(dir, shard);
-    } else {
-      struct stat st {};
-      S2S_CHECK(::stat(path.c_str(), &st) == 0, "shard {} listed in the manifest is missing: re-run s2s prep", path);
-      S2S_CHECK(static_cast<int64_t>(st.st_size) == shard.bytes,
-                "shard {} has {} bytes but the manifest says {}: the file is truncated or was replaced; re-run s2s "
-                "prep (or copy the corpus again)",
-                path, static_cast<int64_t>(st.st_size), shard.bytes);
-    }
+    struct stat st {};
+    S2S_CHECK(::stat(path.c_str(), &st) == 0, "shard {} listed in the manifest is missing: re-run s2s prep", path);
+    S2S_CHECK(static_cast<int64_t>(st.st_size) == shard.bytes,
+              "shard {} has {} bytes but the manifest says {}: the file is truncated or was replaced; re-run s2s "
+              "prep (or copy the corpus again)",
+              path, static_cast<int64_t>(st.st_size), shard.bytes);
     const ShardReader reader(path);
     check_header(reader, shard, split, static_cast<int64_t>(k), manifest_, source_vocab_, target_vocab_);
     const std::vector<int32_t> s = reader.lengths(Side::kSource);
     const std::vector<int32_t> t = reader.lengths(Side::kTarget);
-    src_lengths.insert(src_lengths.end(), s.begin(), s.end());
-    tgt_lengths.insert(tgt_lengths.end(), t.begin(), t.end());
+    src_lengths_.insert(src_lengths_.end(), s.begin(), s.end());
+    tgt_lengths_.insert(tgt_lengths_.end(), t.begin(), t.end());
   }
-
-  store_ = std::make_unique<ExampleStore>(dir, entry, begin, end, source_vocab_.size(), target_vocab_.size());
-  for (int64_t id = begin; id < end; ++id)
-    S2S_CHECK(store_->source_length(id) == src_lengths[static_cast<size_t>(id)] &&
-                  store_->target_length(id) == tgt_lengths[static_cast<size_t>(id)],
-              "corpus {} is corrupt: the lengths of pair {} disagree with its offsets; re-run s2s prep", dir, id);
-  sampler_ = std::make_unique<BucketSampler>(std::move(src_lengths), std::move(tgt_lengths), options, world_size,
-                                             seed);
-
-  // The plan depends on the corpus, the batching options and the world size: a cursor
-  // saved under different ones would not resume the same sequence.
-  Sha256 fp;
-  fp.update(split);
-  for (const auto& shard : entry.shards) fp.update(shard.sha256);
-  fp.update(fmt::format("|{}|{}|{}|{}|{}|{}|{}|{}", options.max_tokens, options.max_sentences,
-                        options.max_source_length, options.max_target_length, options.bucket_width, options.shuffle,
-                        options.align_ranks, world_size));
-  fingerprint_ = std::stoull(fp.hex_digest().substr(0, 16), nullptr, 16);
+  verified_.assign(entry.shards.size(), !options.verify_checksums);
+  plan_groups(options.groups > 0 ? options.groups : world_size);
+  // Load (and verify) what this rank will most likely read now, so that a bad shard is
+  // named at start-up: its groups' pairs. An epoch that needs more (a resume with other
+  // groups, a world size that does not divide them) loads it when it starts.
+  const int64_t first_group = int64_t{rank} * groups_ / world_size;
+  const int64_t last_group = std::max(first_group, (int64_t{rank} + 1) * groups_ / world_size - 1);
+  load_span(BucketSampler::group_range(n, static_cast<int>(first_group), groups_).first,
+            BucketSampler::group_range(n, static_cast<int>(last_group), groups_).second - 1);
 
   stats_.split_examples = n;
-  stats_.rank_examples = end - begin;
-  stats_.rank_kept = sampler_->kept(rank);
   stats_.dropped_too_long = sampler_->dropped_too_long();
   stats_.dropped_over_budget = sampler_->dropped_over_budget();
-  log.info("{} split of {}: {} pairs in {} shard{}; rank {} of {} owns pairs {}..{}", split, dir, n,
-           entry.shards.size(), entry.shards.size() == 1 ? "" : "s", rank, world_size, begin, end - 1);
+  log.info("{} split of {}: {} pairs in {} shard{}, planned in {} batch group{}; rank {} of {}", split, dir, n,
+           entry.shards.size(), entry.shards.size() == 1 ? "" : "s", groups_, groups_ == 1 ? "" : "s", rank,
+           world_size);
   if (stats_.dropped_too_long + stats_.dropped_over_budget > 0)
     log.warn("{} split: dropped {} pairs longer than max_source_length={}/max_target_length={} and {} longer "
              "than max_tokens={} on their own",
@@ -137,25 +116,92 @@ CorpusReader::CorpusReader(const DataOptions& options, const std::string& split,
 
 CorpusReader::~CorpusReader() = default;
 
+void CorpusReader::plan_groups(int groups) {
+  prefetcher_.reset();
+  plan_.reset();
+  const int64_t n = static_cast<int64_t>(src_lengths_.size());
+  S2S_CHECK(n >= groups,
+            "split '{}' of {} has {} pairs but the run plans {} batch groups (data.groups; 0 means one per "
+            "rank): every group needs at least one pair; use fewer groups or ranks",
+            split_, options_.dir, n, groups);
+  groups_ = groups;
+  sampler_ = std::make_unique<BucketSampler>(src_lengths_, tgt_lengths_, options_, groups, seed_);
+  // The plan depends on the corpus, the batching options and the groups (not on the world
+  // size): a cursor saved under different ones would not resume the same sequence. (With
+  // groups = world size this is the fingerprint of version 1 cursors, which hashed that.)
+  const SplitEntry& entry = manifest_.split(split_);
+  Sha256 fp;
+  fp.update(split_);
+  for (const auto& shard : entry.shards) fp.update(shard.sha256);
+  fp.update(fmt::format("|{}|{}|{}|{}|{}|{}|{}|{}", options_.max_tokens, options_.max_sentences,
+                        options_.max_source_length, options_.max_target_length, options_.bucket_width,
+                        options_.shuffle, options_.align_ranks, groups));
+  fingerprint_ = std::stoull(fp.hex_digest().substr(0, 16), nullptr, 16);
+}
+
+void CorpusReader::load_span(int64_t first, int64_t last) {
+  if (store_ && store_->contains(first) && store_->contains(last)) return;
+  // Load whole groups, so that the next epoch's span (which moves a little when the world
+  // size does not divide the groups) is usually covered already.
+  const int64_t n = static_cast<int64_t>(src_lengths_.size());
+  const auto group_of = [&](int64_t id) {
+    int lo = 0, hi = groups_ - 1;  // the group whose range holds id
+    while (lo < hi) {
+      const int mid = (lo + hi + 1) / 2;
+      if (BucketSampler::group_range(n, mid, groups_).first <= id) lo = mid; else hi = mid - 1;
+    }
+    return lo;
+  };
+  const int64_t begin = BucketSampler::group_range(n, group_of(first), groups_).first;
+  const int64_t end = BucketSampler::group_range(n, group_of(last), groups_).second;
+  const SplitEntry& entry = manifest_.split(split_);
+  for (size_t k = 0; k < entry.shards.size(); ++k) {
+    const ShardEntry& shard = entry.shards[k];
+    const bool overlaps = shard.first_example_id < end && shard.first_example_id + shard.examples > begin;
+    if (overlaps && !verified_[k]) {
+      Manifest::verify_shard(options_.dir, shard);
+      verified_[k] = true;
+    }
+  }
+  prefetcher_.reset();  // it may still hold the old store
+  store_.reset();
+  auto store = std::make_shared<ExampleStore>(options_.dir, entry, begin, end, source_vocab_.size(),
+                                              target_vocab_.size());
+  for (int64_t id = begin; id < end; ++id)
+    S2S_CHECK(store->source_length(id) == src_lengths_[static_cast<size_t>(id)] &&
+                  store->target_length(id) == tgt_lengths_[static_cast<size_t>(id)],
+              "corpus {} is corrupt: the lengths of pair {} disagree with its offsets; re-run s2s prep",
+              options_.dir, id);
+  store_ = std::move(store);
+  stats_.loaded_examples = end - begin;
+  log.debug("{} split: rank {} of {} holds pairs {}..{}", split_, rank_, world_size_, begin, end - 1);
+}
+
 int64_t CorpusReader::batches_in_epoch() const { return sampler_->batches_in_epoch(epoch_); }
 
 void CorpusReader::start_epoch() {
   prefetcher_.reset();
-  plan_ = std::make_shared<const std::vector<PlannedBatch>>(sampler_->plan(epoch_, rank_));
-  S2S_CHECK(position_ <= static_cast<int64_t>(plan_->size()),
-            "data reader cursor position {} is past the end of epoch {} ({} batches)", position_, epoch_,
-            plan_->size());
-  auto plan = plan_;
-  const ExampleStore* store = store_.get();
+  auto plan = std::make_shared<const GlobalBatchPlan>(*sampler_, epoch_);
+  S2S_CHECK(position_ <= plan->size(), "data reader cursor position {} is past the end of epoch {} ({} batches)",
+            position_, epoch_, plan->size());
+  const auto [first, last] = plan->span(rank_, world_size_);
+  load_span(first, last);
+  plan_ = plan;
+  std::shared_ptr<const ExampleStore> store = store_;
+  const int rank = rank_, world = world_size_;
   prefetcher_ = std::make_unique<Prefetcher>(
-      [plan, store](int64_t index) { return store->make_batch((*plan)[static_cast<size_t>(index)]); }, position_,
-      static_cast<int64_t>(plan_->size()), options_.prefetch_batches);
+      [plan, store, rank, world](int64_t index) {
+        Prefetcher::Item share;
+        for (const PlannedBatch& planned : plan->share(index, rank, world)) share.push_back(store->make_batch(planned));
+        return share;
+      },
+      position_, plan->size(), options_.prefetch_batches);
 }
 
-std::optional<Batch> CorpusReader::next() {
+std::optional<std::vector<Batch>> CorpusReader::next() {
   if (!prefetcher_) start_epoch();
-  std::optional<Batch> batch = prefetcher_->next();
-  if (!batch) {
+  std::optional<std::vector<Batch>> share = prefetcher_->next();
+  if (!share) {
     prefetcher_.reset();
     plan_.reset();
     ++epoch_;
@@ -163,7 +209,7 @@ std::optional<Batch> CorpusReader::next() {
     return std::nullopt;
   }
   ++position_;
-  return batch;
+  return share;
 }
 
 ReaderCursor CorpusReader::cursor() const {
@@ -171,18 +217,31 @@ ReaderCursor CorpusReader::cursor() const {
   c.epoch = epoch_;
   c.position = position_;
   c.seed = seed_;
+  c.groups = groups_;
   c.plan_fingerprint = fingerprint_;
   return c;
 }
 
-void CorpusReader::restore(const ReaderCursor& cursor) {
+void CorpusReader::restore(ReaderCursor cursor, int writer_world_size) {
   S2S_CHECK(cursor.seed == seed_,
             "the data reader cursor was saved with seed {} but this run uses seed {}: resume with the same "
             "run.seed",
             cursor.seed, seed_);
+  if (cursor.groups == 0) {
+    S2S_CHECK(writer_world_size >= 1, "data reader cursor {} has no groups and no writer world size",
+              cursor.to_string());
+    cursor.groups = writer_world_size;  // version 1: one group per rank
+  }
+  if (cursor.groups != groups_) {
+    S2S_CHECK(options_.groups == 0,
+              "the checkpoint's run plans its batches in {} groups but data.groups={}: leave data.groups at 0 (or "
+              "set it to {}) to resume it, or start a new run",
+              cursor.groups, options_.groups, cursor.groups);
+    plan_groups(static_cast<int>(cursor.groups));
+  }
   S2S_CHECK(cursor.plan_fingerprint == fingerprint_,
-            "the data reader cursor was saved for a different corpus, data options (max_tokens, lengths, "
-            "bucket_width, shuffle) or number of ranks: resume with the same ones, or start a fresh epoch");
+            "the data reader cursor was saved for a different corpus or data options (max_tokens, max_sentences, "
+            "lengths, bucket_width, shuffle, align_ranks): resume with the same ones, or start a new run");
   S2S_CHECK(cursor.epoch >= 1 && cursor.position >= 0, "data reader cursor {} is malformed", cursor.to_string());
   prefetcher_.reset();
   plan_.reset();

@@ -1,15 +1,19 @@
 #pragma once
-// What the trainer reads: the batches of one rank, epoch after epoch, from a corpus
-// directory written by `s2s prep`.
+// What the trainer reads: this rank's share of the run's global batches, epoch after epoch,
+// from a corpus directory written by `s2s prep`.
 //
 //   s2s::CorpusReader reader(options.data, "train", rank, world_size, options.run.seed);
-//   reader.restore(cursor_from_checkpoint);          // optional
-//   while (auto batch = reader.next()) { ... }        // one epoch; the next call starts the next
+//   reader.restore(cursor_from_checkpoint);           // optional, from a run on any world size
+//   while (auto share = reader.next()) { ... }         // one epoch; the next call starts the next
 //   checkpoint.data_cursor = reader.cursor().to_string();
 //
-// Opening checks the corpus (manifest and vocabulary versions and hashes, every shard's
-// header, the SHA-256 of the shards this rank loads) and loads the rank's pairs into memory.
-// Every rank returns the same number of batches per epoch (see BucketSampler).
+// The global batches are planned in data.groups groups (BucketSampler), independent of the
+// world size, and each is split across the ranks (GlobalBatchPlan): a share is one or more
+// micro-batches, each within data.max_tokens. Opening checks the corpus (manifest and
+// vocabulary versions and hashes, every shard's header and size) and reads every pair's
+// length; the pairs this rank's shares use are loaded into memory (checksums verified) when
+// an epoch starts, which after a resume on another world size may be a different range.
+// Every rank takes the same number of global batches per epoch.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -26,13 +30,12 @@ namespace s2s {
 
 class BucketSampler;
 class ExampleStore;
+class GlobalBatchPlan;
 class Prefetcher;
-struct PlannedBatch;
 
 struct ReaderStats {
   int64_t split_examples = 0;       // pairs in the split (all ranks)
-  int64_t rank_examples = 0;        // pairs this rank owns before filtering
-  int64_t rank_kept = 0;            // ... and after
+  int64_t loaded_examples = 0;      // pairs this rank holds in memory now
   int64_t dropped_too_long = 0;     // all ranks: over max_source_length / max_target_length
   int64_t dropped_over_budget = 0;  // all ranks: longer than max_tokens on their own
 };
@@ -45,18 +48,22 @@ class CorpusReader {
   CorpusReader(const CorpusReader&) = delete;
   CorpusReader& operator=(const CorpusReader&) = delete;
 
-  // The next batch of the current epoch, or nullopt when the epoch is over; the call after
-  // that starts the next epoch.
-  std::optional<Batch> next();
+  // This rank's micro-batches of the next global batch of the current epoch (at least one),
+  // or nullopt when the epoch is over; the call after that starts the next epoch.
+  std::optional<std::vector<Batch>> next();
 
   // Where the reader is: the batch next() returns next. Same on every rank.
   ReaderCursor cursor() const;
-  // Continues from `cursor` (from cursor() of a reader on the same corpus, options, seed
-  // and world size); throws s2s::Error when it does not fit.
-  void restore(const ReaderCursor& cursor);
+  // Continues from `cursor` (from cursor() of a reader on the same corpus, options and seed,
+  // on any number of ranks). The cursor's groups replace this reader's when data.groups is
+  // 0; a version 1 cursor (groups 0) needs `writer_world_size`, the ranks that wrote it.
+  // Throws s2s::Error when it does not fit.
+  void restore(ReaderCursor cursor, int writer_world_size = 0);
 
   int64_t epoch() const { return epoch_; }
-  int64_t batches_in_epoch() const;  // of the current epoch; same on every rank
+  int64_t batches_in_epoch() const;  // global batches of the current epoch
+  int groups() const { return groups_; }
+  int world_size() const { return world_size_; }
 
   const Vocab& source_vocab() const { return source_vocab_; }
   const Vocab& target_vocab() const { return target_vocab_; }
@@ -64,6 +71,8 @@ class CorpusReader {
   const ReaderStats& stats() const { return stats_; }
 
  private:
+  void plan_groups(int groups);  // the sampler and fingerprint for `groups`
+  void load_span(int64_t first, int64_t last);  // makes the store hold pairs first..last
   void start_epoch();  // plans the current epoch and starts prefetching from position_
 
   DataOptions options_;
@@ -74,14 +83,18 @@ class CorpusReader {
   Manifest manifest_;
   Vocab source_vocab_;
   Vocab target_vocab_;
+  std::vector<int32_t> src_lengths_;  // of every pair of the split, without </s>
+  std::vector<int32_t> tgt_lengths_;
+  int groups_ = 0;
   std::unique_ptr<BucketSampler> sampler_;
-  std::unique_ptr<ExampleStore> store_;
+  std::shared_ptr<const ExampleStore> store_;  // shared with the prefetch thread
+  std::vector<bool> verified_;                  // per shard: checksum checked
   uint64_t fingerprint_ = 0;
   ReaderStats stats_;
 
   int64_t epoch_ = 1;
   int64_t position_ = 0;
-  std::shared_ptr<const std::vector<PlannedBatch>> plan_;  // of epoch_, null until needed
+  std::shared_ptr<const GlobalBatchPlan> plan_;  // of epoch_, null until needed
   std::unique_ptr<Prefetcher> prefetcher_;
 };
 

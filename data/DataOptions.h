@@ -12,6 +12,7 @@ struct DataOptions {
   // Each key's doc, default and accepted values: fields() below (the one place they are written).
   std::string dir = "data/sample";
   int max_tokens = 4096;
+  int groups = 0;
   int max_sentences = 0;
   int max_source_length = 250;
   int max_target_length = 250;
@@ -25,8 +26,14 @@ struct DataOptions {
   void fields(V& v) {
     v("dir", dir, "corpus directory written by `s2s prep` (holds manifest.json)", non_empty());
     v("max_tokens", max_tokens,
-      "token budget per batch per rank: pairs x longest side (with </s>, padding included) stays within it",
+      "token budget of one group's batch (one rank's, when there is a rank per group): pairs x longest side "
+      "(with </s>, padding included) stays within it; an update takes `groups` such batches",
       at_least(1));
+    v("groups", groups,
+      "batch groups of a global batch, fixed for the run so that its updates do not depend on the number of "
+      "ranks (a resume on other ranks takes the same batches); 0: the number of ranks of the run's first "
+      "start, then what its checkpoints say",
+      at_least(0));
     v("max_sentences", max_sentences, "most pairs in one batch (0: limited by max_tokens only)", at_least(0));
     v("max_source_length", max_source_length,
       "pairs whose source has more tokens than this (not counting </s>) are dropped and counted", at_least(1));

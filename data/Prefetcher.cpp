@@ -34,7 +34,7 @@ void Prefetcher::run() {
     if (stop_ || next_build_ >= end_) return;
     const int64_t index = next_build_++;
     lock.unlock();
-    std::optional<Batch> batch;
+    std::optional<Item> batch;
     try {
       batch = producer_(index);
     } catch (...) {
@@ -48,13 +48,13 @@ void Prefetcher::run() {
   }
 }
 
-std::optional<Batch> Prefetcher::next() {
+std::optional<Prefetcher::Item> Prefetcher::next() {
   std::unique_lock<std::mutex> lock(mutex_);
   if (next_out_ >= end_) return std::nullopt;
   const int64_t index = next_out_++;
   const auto it = ready_.find(index);
   if (it != ready_.end()) {
-    Batch batch = std::move(it->second);
+    Item batch = std::move(it->second);
     ready_.erase(it);
     changed_.notify_all();
     return batch;

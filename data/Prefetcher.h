@@ -1,9 +1,10 @@
 #pragma once
-// Prepares batches begin..end-1 ahead of the training loop on a background thread, keeping
+// Prepares items begin..end-1 ahead of the training loop on a background thread, keeping
 // up to `capacity` of them ready, so that a training step does not wait for batch assembly.
+// An item is this rank's micro-batches of one global batch.
 //
-// The producer is a pure function of the batch index (ExampleStore::make_batch of the
-// epoch plan's i-th entry), which makes the prefetcher robust to a busy machine: when
+// The producer is a pure function of the index (ExampleStore::make_batch of the rank's
+// share of the epoch plan's i-th global batch), which makes the prefetcher robust to a busy machine: when
 // next() finds its batch not ready (the thread is behind, or was descheduled in the middle
 // of building it) the caller builds that batch itself instead of waiting, and the thread's
 // copy is dropped. So next() never waits longer than building one batch, and an error in
@@ -16,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "data/Batch.h"
 
@@ -23,7 +25,8 @@ namespace s2s {
 
 class Prefetcher {
  public:
-  using Producer = std::function<Batch(int64_t index)>;
+  using Item = std::vector<Batch>;
+  using Producer = std::function<Item(int64_t index)>;
 
   // capacity 0: no thread; next() calls the producer directly.
   Prefetcher(Producer producer, int64_t begin, int64_t end, int capacity);
@@ -31,8 +34,8 @@ class Prefetcher {
   Prefetcher(const Prefetcher&) = delete;
   Prefetcher& operator=(const Prefetcher&) = delete;
 
-  // Batch `begin`, then `begin + 1`, ...; nullopt after `end - 1`.
-  std::optional<Batch> next();
+  // Item `begin`, then `begin + 1`, ...; nullopt after `end - 1`.
+  std::optional<Item> next();
 
  private:
   void run();
@@ -44,7 +47,7 @@ class Prefetcher {
   std::condition_variable changed_;
   int64_t next_out_;                 // the index next() returns next
   int64_t next_build_;               // the index the thread builds next
-  std::map<int64_t, Batch> ready_;   // built by the thread, not yet returned
+  std::map<int64_t, Item> ready_;    // built by the thread, not yet returned
   bool stop_ = false;
   std::thread thread_;
 };

@@ -10,28 +10,36 @@
 namespace s2s {
 
 std::string ReaderCursor::to_string() const {
-  return fmt::format("s2s-cursor/{} epoch={} position={} seed={} plan={:016x}", kFormatVersion, epoch, position,
-                     seed, plan_fingerprint);
+  return fmt::format("s2s-cursor/{} epoch={} position={} seed={} groups={} plan={:016x}", kFormatVersion, epoch,
+                     position, seed, groups, plan_fingerprint);
 }
 
 ReaderCursor ReaderCursor::from_string(const std::string& text) {
   int version = 0;
+  S2S_CHECK(std::sscanf(text.c_str(), "s2s-cursor/%d", &version) == 1, "'{}' is not a data reader cursor", text);
+  S2S_CHECK(version == 1 || version == kFormatVersion,
+            "data reader cursor '{}' has version {}, this s2s reads versions 1 and {}", text, version,
+            kFormatVersion);
   long long epoch = 0;
   long long position = 0;
   unsigned long long seed = 0;
+  long long groups = 0;
   unsigned long long plan = 0;
   int consumed = 0;
-  const int fields = std::sscanf(text.c_str(), "s2s-cursor/%d epoch=%lld position=%lld seed=%llu plan=%llx%n",
-                                 &version, &epoch, &position, &seed, &plan, &consumed);
-  S2S_CHECK(fields >= 1 && text.rfind("s2s-cursor/", 0) == 0, "'{}' is not a data reader cursor", text);
-  S2S_CHECK(version == kFormatVersion, "data reader cursor '{}' has version {}, this s2s reads version {}", text,
-            version, kFormatVersion);
-  S2S_CHECK(fields == 5 && static_cast<size_t>(consumed) == text.size() && epoch >= 1 && position >= 0,
+  const bool parsed =
+      version == 1
+          ? std::sscanf(text.c_str(), "s2s-cursor/1 epoch=%lld position=%lld seed=%llu plan=%llx%n", &epoch,
+                        &position, &seed, &plan, &consumed) == 4
+          : std::sscanf(text.c_str(), "s2s-cursor/2 epoch=%lld position=%lld seed=%llu groups=%lld plan=%llx%n",
+                        &epoch, &position, &seed, &groups, &plan, &consumed) == 5 &&
+                groups >= 1;
+  S2S_CHECK(parsed && static_cast<size_t>(consumed) == text.size() && epoch >= 1 && position >= 0,
             "data reader cursor '{}' is malformed", text);
   ReaderCursor c;
   c.epoch = epoch;
   c.position = position;
   c.seed = seed;
+  c.groups = groups;
   c.plan_fingerprint = plan;
   return c;
 }

@@ -35,8 +35,8 @@ class TrainStep {
             Communicator& comm);
   ~TrainStep();
 
-  // Applies update number `step` (1-based) from this rank's micro-batches; every rank must
-  // pass the same number of micro-batches. Fills everything of UpdateStats except
+  // Applies update number `step` (1-based) from this rank's micro-batches (at least one;
+  // ranks may pass different numbers: the all-reduce runs in each rank's last backward). Fills everything of UpdateStats except
   // data_seconds and total_seconds (the caller's). Throws after max_nonfinite_in_row
   // non-finite updates in a row. `backward_done`, when given, is called after the last
   // backward, just before waiting for the gradient all-reduce (the trainer announces the

@@ -56,9 +56,10 @@ void Trainer::open_data() {
   train_data_ = std::make_unique<CorpusReader>(config_.data, "train", rank, world, seed);
   valid_data_ = std::make_unique<CorpusReader>(config_.data, "valid", rank, world, seed);
   const auto& stats = train_data_->stats();
-  log.info("corpus {}: {} training pairs ({} dropped as too long), {} batches per epoch per rank",
+  log.info("corpus {}: {} training pairs ({} dropped as too long), {} updates per epoch",
            config_.data.dir, stats.split_examples, stats.dropped_too_long,
-           train_data_->batches_in_epoch());
+           train_data_->batches_in_epoch() / config_.train.accumulate);
+  log_micro_batches();
 }
 
 void Trainer::build_model() {
@@ -204,30 +205,30 @@ void Trainer::restore_trackers(const CheckpointState& state) {
            state.source, name_of(saved.valid_metric), name_of(config_.train.valid_metric));
 }
 
+void Trainer::log_micro_batches() const {
+  const int world = runtime_.world_size();
+  if (train_data_->groups() == world) return;  // one batch per rank: nothing to say
+  log.info("an update's global batch is planned in {} groups of data.max_tokens={} (data.groups): each of "
+           "the {} ranks computes its share of them as micro-batches and accumulates their gradients",
+           train_data_->groups(), config_.data.max_tokens, world);
+}
+
 void Trainer::restore_cursor(const CheckpointState& state) {
   const int rank = runtime_.rank(), world = runtime_.world_size();
-  if (state.world_size() == world) {
-    const CheckpointState::Rank& mine = state.ranks.at(static_cast<size_t>(rank));
-    train_data_->restore(ReaderCursor::from_string(mine.cursor));
-    CheckpointCodec::restore_rng(mine, device_);
+  // The cursor is the run's position in its global batches: every rank wrote the same one,
+  // and it holds on any number of ranks (a version 1 cursor planned one group per rank).
+  const auto writers = static_cast<int>(state.world_size());
+  train_data_->restore(ReaderCursor::from_string(state.ranks.at(0).cursor), writers);
+  if (writers == world) {
+    CheckpointCodec::restore_rng(state.ranks.at(static_cast<size_t>(rank)), device_);
     ckpt_log.info("resumed from {}: step {}, epoch {}", state.source, state.step, state.epoch);
     return;
   }
-  // Another world size: the batch plan of an epoch depends on it, so the saved cursors do
-  // not apply. Start the saved epoch again, planned for this world size.
-  ReaderCursor cursor = train_data_->cursor();
-  cursor.epoch = ReaderCursor::from_string(state.ranks.at(0).cursor).epoch;
-  cursor.position = 0;
-  train_data_->restore(cursor);
-  const int64_t per_rank = int64_t{config_.data.max_tokens} * config_.train.accumulate;
-  log.warn("resumed from {} (step {}; training goes on at step {}), written by {} ranks, on {} "
-           "ranks: re-derived the data cursors (epoch {} restarts from its first batch, planned "
-           "for {} ranks: {} batches per rank) and each rank's dropout seed (from run.seed); the "
-           "per-rank batch stays data.max_tokens={} tokens x train.accumulate={}, so an update now "
-           "covers up to {} tokens instead of {} (train.lr is not rescaled)",
-           state.source, state.step, state.step + 1, state.world_size(), world, cursor.epoch,
-           world, train_data_->batches_in_epoch(), config_.data.max_tokens,
-           config_.train.accumulate, per_rank * world, per_rank * state.world_size());
+  log.info("resumed from {} (step {}, epoch {}), written by {} ranks, on {} ranks: training goes on with "
+           "the same global batches (planned in {} groups); each rank's dropout seed is derived again "
+           "from run.seed, so only the dropout masks differ from an uninterrupted run",
+           state.source, state.step, state.epoch, writers, world, train_data_->groups());
+  log_micro_batches();
 }
 
 TrainerState Trainer::trainer_state() const {
@@ -376,7 +377,7 @@ UpdateStats Trainer::update(int64_t step) {
   const auto start = Clock::now();
   std::vector<BatchTensors> micro_batches;
   for (int micro = 0; micro < config_.train.accumulate; ++micro)
-    micro_batches.push_back(BatchTensors::from(next_batch(), device_));
+    for (const Batch& batch : next_share()) micro_batches.push_back(BatchTensors::from(batch, device_));
   const double data_seconds = seconds_since(start);
   // Forward and backward are under the watchdog too: the gradient all-reduce runs during
   // backward, and a rank ahead of the others waits for them here. A rank announces its
@@ -411,13 +412,13 @@ ValidationResult Trainer::validate(int64_t step) {
   return v;
 }
 
-Batch Trainer::next_batch() {
-  if (auto batch = train_data_->next()) return std::move(*batch);
+std::vector<Batch> Trainer::next_share() {
+  if (auto share = train_data_->next()) return std::move(*share);
   log.info("epoch {} done", train_data_->epoch() - 1);
-  auto batch = train_data_->next();  // the first batch of the next epoch
-  S2S_CHECK(batch.has_value(), "corpus {} yields no training batches; check data.max_tokens "
+  auto share = train_data_->next();  // of the first global batch of the next epoch
+  S2S_CHECK(share.has_value(), "corpus {} yields no training batches; check data.max_tokens "
             "and the length limits", config_.data.dir);
-  return std::move(*batch);
+  return std::move(*share);
 }
 
 std::optional<StopReason> Trainer::stop_reason(int64_t step, bool* checkpoint_due) {

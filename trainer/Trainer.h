@@ -76,7 +76,8 @@ class Trainer {
   // Refuses another vocabulary or model shape; returns the other config changes.
   std::vector<ConfigChange> check_compatible(const CheckpointState& state) const;
   void restore_trackers(const CheckpointState& state);        // schedule and early stopping
-  void restore_cursor(const CheckpointState& state);          // data cursors and RNG, or re-derived
+  void restore_cursor(const CheckpointState& state);          // data cursor (any world size) and RNG
+  void log_micro_batches() const;  // when ranks are not one per batch group
   TrainerState trainer_state() const;
 
   // The loop's parts, in the order run() calls them; each one is collective.
@@ -88,7 +89,7 @@ class Trainer {
   void save_checkpoint(int64_t step, const std::string& why);  // collective; rank 0 writes
   UpdateStats update(int64_t step);  // one optimiser update (or a skipped one)
   ValidationResult validate(int64_t step);  // collective: loss (and decoded metrics) over all ranks
-  Batch next_batch();                // the next batch, crossing epoch boundaries
+  std::vector<Batch> next_share();   // this rank's micro-batches of the next global batch, across epochs
   // Collective: why the run must stop before update `step` (budget, signal), agreed by all.
   std::optional<StopReason> stop_reason(int64_t step, bool* checkpoint_due);
   // Announces the next collective to rank 0's arrival record; returns its arrival number.

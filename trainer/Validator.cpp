@@ -57,20 +57,22 @@ ValidationResult Validator::run(const ReduceHook& around_reduce) {
   CorpusScorer scorer;
   // One pass over this rank's part of the validation split (next() ends the epoch). Filler
   // batches repeat real ones only to keep ranks in step: they count for nothing.
-  while (auto batch = data_.next()) {
-    if (batch->filler) continue;
-    const BatchTensors b = BatchTensors::from(*batch, device_);
-    const TeacherForcedLoss loss = translator_.loss(b);
-    nll += loss.nll_sum;
-    tokens += loss.tokens;
-    if (!decode_) continue;
-    const std::vector<NBest> outputs = translator_.search(b.src, b.src_lengths);
-    for (int64_t r = 0; r < batch->size; ++r) {
-      // The reference: row r of tgt_out without </s> and padding.
-      const auto* row = batch->tgt_out.data() + r * batch->tgt_len;
-      const std::vector<int64_t> reference(row, row + batch->tgt_lengths[static_cast<size_t>(r)] - 1);
-      const std::string ref_text = translator_.detokenize(reference);
-      scorer.add(translator_.detokenize(outputs[static_cast<size_t>(r)].at(0).tokens), {ref_text});
+  while (auto share = data_.next()) {
+    for (const Batch& batch : *share) {
+      if (batch.filler) continue;
+      const BatchTensors b = BatchTensors::from(batch, device_);
+      const TeacherForcedLoss loss = translator_.loss(b);
+      nll += loss.nll_sum;
+      tokens += loss.tokens;
+      if (!decode_) continue;
+      const std::vector<NBest> outputs = translator_.search(b.src, b.src_lengths);
+      for (int64_t r = 0; r < batch.size; ++r) {
+        // The reference: row r of tgt_out without </s> and padding.
+        const auto* row = batch.tgt_out.data() + r * batch.tgt_len;
+        const std::vector<int64_t> reference(row, row + batch.tgt_lengths[static_cast<size_t>(r)] - 1);
+        const std::string ref_text = translator_.detokenize(reference);
+        scorer.add(translator_.detokenize(outputs[static_cast<size_t>(r)].at(0).tokens), {ref_text});
+      }
     }
   }
   // [nll, tokens, metric statistics...] summed over the ranks in one all-reduce.

@@ -156,14 +156,14 @@ TEST(BucketSampler, SortsStablyByLengthBucketWhateverTheLengthRange) {
   }
 }
 
-TEST(BucketSampler, RanksOwnContiguousBalancedRanges) {
-  EXPECT_EQ(BucketSampler::rank_range(10, 0, 3), (std::pair<int64_t, int64_t>{0, 3}));
-  EXPECT_EQ(BucketSampler::rank_range(10, 1, 3), (std::pair<int64_t, int64_t>{3, 6}));
-  EXPECT_EQ(BucketSampler::rank_range(10, 2, 3), (std::pair<int64_t, int64_t>{6, 10}));
+TEST(BucketSampler, GroupsOwnContiguousBalancedRanges) {
+  EXPECT_EQ(BucketSampler::group_range(10, 0, 3), (std::pair<int64_t, int64_t>{0, 3}));
+  EXPECT_EQ(BucketSampler::group_range(10, 1, 3), (std::pair<int64_t, int64_t>{3, 6}));
+  EXPECT_EQ(BucketSampler::group_range(10, 2, 3), (std::pair<int64_t, int64_t>{6, 10}));
   const Lengths l = make_lengths(1000);
   const BucketSampler s = sampler(l, options(), 4);
   for (int r = 0; r < 4; ++r) {
-    const auto [begin, end] = BucketSampler::rank_range(1000, r, 4);
+    const auto [begin, end] = BucketSampler::group_range(1000, r, 4);
     for (const auto& b : s.plan(1, r))
       for (int64_t id : b.ids) {
         EXPECT_GE(id, begin);
@@ -274,7 +274,7 @@ TEST(BucketSampler, AlignsBatchLengthsAcrossRanksAtEveryStep) {
 
 TEST(BucketSampler, ClearErrorsForImpossibleSetups) {
   const Lengths l = make_lengths(3);
-  test::expect_error([&] { sampler(l, options(), 4); }, {"3 pairs", "4 ranks"});
+  test::expect_error([&] { sampler(l, options(), 4); }, {"3 pairs", "4 batch groups"});
   Lengths longs;
   longs.src = longs.tgt = {500, 500};
   DataOptions o = options();

@@ -24,9 +24,11 @@ DataOptions reader_options(const std::string& dir, int max_tokens = 200) {
   return o;
 }
 
+// The micro-batches of one epoch, in order (one per global batch when groups = ranks).
 std::vector<Batch> read_epoch(CorpusReader& r) {
   std::vector<Batch> out;
-  while (auto b = r.next()) out.push_back(std::move(*b));
+  while (auto share = r.next())
+    for (Batch& b : *share) out.push_back(std::move(b));
   return out;
 }
 
@@ -206,14 +208,57 @@ TEST_F(SampleCorpus, RestoringACursorYieldsExactlyTheRemainingBatches) {
   EXPECT_EQ(boundary.epoch(), 3);
 }
 
+// The pairs of each global batch of one epoch, from all `world` ranks' shares.
+std::vector<std::multiset<int64_t>> global_batches(const DataOptions& o, int world, const ReaderCursor* from = nullptr,
+                                                   int writers = 0) {
+  std::vector<std::multiset<int64_t>> out;
+  for (int rank = 0; rank < world; ++rank) {
+    CorpusReader r(o, "train", rank, world, 4);
+    if (from) r.restore(*from, writers);
+    size_t k = 0;
+    while (auto share = r.next()) {
+      if (out.size() <= k) out.emplace_back();
+      EXPECT_FALSE(share->empty());
+      for (const Batch& b : *share)
+        if (!b.filler) out[k].insert(b.example_ids.begin(), b.example_ids.end());
+      ++k;
+    }
+  }
+  return out;
+}
+
+TEST_F(SampleCorpus, TheGlobalBatchesDoNotDependOnTheNumberOfRanks) {
+  DataOptions o = reader_options(corpus());
+  o.groups = 4;
+  const auto reference = global_batches(o, 4);
+  for (int world : {1, 2, 3, 8}) EXPECT_EQ(global_batches(o, world), reference) << "world " << world;
+}
+
+TEST_F(SampleCorpus, ACursorResumesOnAnotherNumberOfRanksAtTheNextGlobalBatch) {
+  const DataOptions o = reader_options(corpus());  // data.groups 0: the first start's world size
+  const auto uninterrupted = global_batches(o, 4);
+  CorpusReader writer(o, "train", 2, 4, 4);
+  for (int i = 0; i < 9; ++i) writer.next();
+  const ReaderCursor saved = ReaderCursor::from_string(writer.cursor().to_string());
+  EXPECT_EQ(saved.groups, 4);
+  const std::vector<std::multiset<int64_t>> rest(uninterrupted.begin() + 9, uninterrupted.end());
+  for (int world : {1, 2, 3, 5}) EXPECT_EQ(global_batches(o, world, &saved), rest) << "world " << world;
+  // A version 1 cursor (no groups) was planned with one group per writing rank.
+  ReaderCursor v1 = saved;
+  v1.groups = 0;
+  EXPECT_EQ(global_batches(o, 2, &v1, 4), rest);
+}
+
 TEST_F(SampleCorpus, RefusesACursorFromAnotherSetup) {
   CorpusReader a(reader_options(corpus()), "train", 0, 2, 4);
   a.next();
   const ReaderCursor c = a.cursor();
   CorpusReader other_seed(reader_options(corpus()), "train", 0, 2, 5);
   test::expect_error([&] { other_seed.restore(c); }, {"seed 4", "seed 5"});
-  CorpusReader other_world(reader_options(corpus()), "train", 0, 3, 4);
-  test::expect_error([&] { other_world.restore(c); }, {"number of ranks"});
+  DataOptions fixed_groups = reader_options(corpus());
+  fixed_groups.groups = 3;
+  CorpusReader other_groups(fixed_groups, "train", 0, 3, 4);
+  test::expect_error([&] { other_groups.restore(c); }, {"2 groups", "data.groups=3"});
   CorpusReader other_budget(reader_options(corpus(), 300), "train", 0, 2, 4);
   test::expect_error([&] { other_budget.restore(c); }, {"max_tokens"});
 }
@@ -347,7 +392,7 @@ TEST_F(BadCorpus, AManifestOfAnotherFormatVersion) {
 }
 
 TEST_F(BadCorpus, MoreRanksThanPairs) {
-  test::expect_error([&] { open(0, 5000); }, {"2000 pairs", "5000 ranks"});
+  test::expect_error([&] { open(0, 5000); }, {"2000 pairs", "5000 batch groups"});
 }
 
 }  // namespace

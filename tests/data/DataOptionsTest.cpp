@@ -23,7 +23,7 @@ TEST(DataOptions, DeclaresEveryKeyOnceWithADoc) {
   DataOptions o;
   Collector c;
   o.fields(c);
-  EXPECT_EQ(c.keys, (std::set<std::string>{"dir", "max_tokens", "max_sentences", "max_source_length",
+  EXPECT_EQ(c.keys, (std::set<std::string>{"dir", "max_tokens", "groups", "max_sentences", "max_source_length",
                                            "max_target_length", "bucket_width", "shuffle", "align_ranks", "prefetch_batches",
                                            "verify_checksums"}));
   EXPECT_TRUE(c.documented);

@@ -11,10 +11,10 @@
 namespace s2s {
 namespace {
 
-Batch numbered(int64_t i) {
+Prefetcher::Item numbered(int64_t i) {
   Batch b;
   b.size = i;
-  return b;
+  return {b};
 }
 
 TEST(Prefetcher, DeliversEveryBatchInOrderThenEnds) {
@@ -23,7 +23,7 @@ TEST(Prefetcher, DeliversEveryBatchInOrderThenEnds) {
     for (int64_t i = 5; i < 25; ++i) {
       auto b = p.next();
       ASSERT_TRUE(b.has_value());
-      EXPECT_EQ(b->size, i);
+      EXPECT_EQ(b->front().size, i);
     }
     EXPECT_FALSE(p.next().has_value());
     EXPECT_FALSE(p.next().has_value());
@@ -45,7 +45,7 @@ TEST(Prefetcher, KeepsOrderWhenTheCallerAndTheThreadBothBuild) {
     for (int64_t k = 0; k < 300; ++k) {
       auto b = p.next();
       ASSERT_TRUE(b.has_value());
-      ASSERT_EQ(b->size, k) << "capacity " << capacity;
+      ASSERT_EQ(b->front().size, k) << "capacity " << capacity;
       if (k % 5 == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
     EXPECT_FALSE(p.next().has_value());
@@ -66,7 +66,7 @@ TEST(Prefetcher, WorksAheadButNoMoreThanItsCapacity) {
   EXPECT_EQ(built.load(), 5);  // ready before anyone asked
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(built.load(), 5);  // and bounded
-  EXPECT_EQ(p.next()->size, 0);
+  EXPECT_EQ(p.next()->front().size, 0);
   EXPECT_EQ(built_first.load(), 1) << "a ready batch is not built again";
 }
 
@@ -77,8 +77,8 @@ TEST(Prefetcher, TheCallerGetsTheProducersErrorAfterTheBatchesBeforeIt) {
         return numbered(i);
       },
       0, 10, 4);
-  EXPECT_EQ(p.next()->size, 0);
-  EXPECT_EQ(p.next()->size, 1);
+  EXPECT_EQ(p.next()->front().size, 0);
+  EXPECT_EQ(p.next()->front().size, 1);
   test::expect_error([&] { p.next(); }, {"shard went away"});
 }
 

@@ -5,6 +5,9 @@
 # traffic only on the veth subnet (--iface). A short training there must match, loss for
 # loss and parameter for parameter, the same run on one host with 2 ranks: same config,
 # seed and world size on the CPU are deterministic, so any difference is the launch's.
+# Then elasticity across hosts: a 2-host run stopped with SIGUSR1 (checkpoint, exit 75) and
+# resumed as one rank on one host continues the same trajectory (the same global batches;
+# losses and parameters within 1e-5 relative, dropout off).
 #
 #   tests/launch/netns_test.sh SOURCE_DIR S2S_BINARY
 #
@@ -35,7 +38,7 @@ bash "$SRC/launch/testing/netns-hosts.sh" up "$WORK/net"
 TRAIN=(--config "$SRC/configs/smoke.yaml" "data.dir=$WORK/corpus" run.seed=7 run.threads=1
        model.embed_dim=16 model.encoder_hidden=16 model.decoder_hidden=16 model.attention_dim=16
        model.readout_dim=16 data.max_tokens=512 train.max_steps=30 train.log_every=5
-       train.validate_every=15)
+       train.validate_every=15 model.dropout=0)
 
 # Two hosts, one rank each, over TCP on the veth pair. `--bind none`: both "hosts" share
 # this machine's cores, so per-node core blocks would put both ranks on core 0.
@@ -69,4 +72,53 @@ done
 cmp -s <(params "$WORK/two-hosts") <(params "$WORK/one-host") \
   || fail "the step-30 checkpoints of the 2-host and 1-host runs hold different parameters"
 say "identical: $(printf '%s\n' "$a" | wc -l) losses and every parameter at step 30"
+
+# ---- Stopped on 2 hosts, resumed on 1 host as 1 rank -------------------------------------
+t0=$SECONDS
+# No `timeout` in front: the signal must reach the launcher itself (ip netns exec execs it),
+# which forwards it to every rank; the loops below bound the wait instead.
+S2S_NETNS_MAP="$NETNS_MAP" ip netns exec "$NS_A" \
+  bash "$SRC/launch/mpirun.sh" --s2s "$S2S" --hosts "$IP_A,$IP_B" --ranks-per-node 1 \
+    --bind none --iface "$SUBNET" --mca plm_rsh_agent "$SRC/launch/testing/netns-rsh.sh" \
+    -- "${TRAIN[@]}" "run.dir=$WORK/elastic" train.max_steps=100000 checkpoint.every_steps=0 \
+    >"$WORK/elastic-1.log" 2>&1 &
+launcher=$!
+for _ in $(seq 600); do  # until the first progress record (step 5), at most 60 s
+  grep -q '"kind":"train"' "$WORK/elastic/metrics.jsonl" 2>/dev/null && break; sleep 0.1
+done
+kill -USR1 "$launcher"
+for _ in $(seq 600); do kill -0 "$launcher" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$launcher" 2>/dev/null && { kill -KILL "$launcher"; fail "the 2-host run did not stop within 60 s of SIGUSR1"; }
+rc=0; wait "$launcher" || rc=$?
+[ "$rc" = 75 ] || { tail -n 20 "$WORK/elastic-1.log" >&2; fail "the stopped 2-host run exited $rc, expected 75"; }
+stopped_at="$(sed -n 's/.*checkpoint .*ckpt-0*\([0-9]*\)\.h5.*/\1/p' "$WORK/elastic-1.log" | tail -n 1)"
+timeout -k 10 180 "$S2S" train "${TRAIN[@]}" "run.dir=$WORK/elastic" >"$WORK/elastic-2.log" 2>&1 \
+  || { tail -n 30 "$WORK/elastic-2.log" >&2; fail "the 1-rank resume failed (log above)"; }
+grep -q "written by 2 ranks, on 1 ranks: training goes on with the same global batches" "$WORK/elastic-2.log" \
+  || fail "the resume did not say it continues the same run: $(grep resumed "$WORK/elastic-2.log")"
+say "2 hosts stopped at step ${stopped_at:-?}, resumed as 1 rank to step 30 ($((SECONDS - t0)) s)"
+
+# Train losses by step (the resumed run's records replace none: the stop came after step 5).
+near() {  # near FILE_A FILE_B: "name value" lines, equal names, values within 1e-5 relative
+  awk 'NR == FNR { v[$1] = $2; next }
+       !($1 in v) { print "missing " $1; bad = 1; next }
+       { d = v[$1] - $2; if (d < 0) d = -d; m = v[$1] < 0 ? -v[$1] : v[$1];
+         if (d > 1e-5 * m + 1e-7) { print $1 ": " v[$1] " vs " $2; bad = 1 } ; n++ }
+       END { if (n == 0) { print "nothing compared"; bad = 1 } ; exit bad }' "$1" "$2"
+}
+# A record averages the updates since the previous one; the first after the resume averages
+# only the resumed ones, so the record whose window holds the stop is left out of both.
+[ -n "$stopped_at" ] || fail "no checkpoint step in $WORK/elastic-1.log"
+whole_windows() { awk -v stop="$stopped_at" '$1 == "train" && !($2 - 5 < stop && stop < $2) { print "step" $2, $3 }'; }
+losses "$WORK/one-host" | whole_windows >"$WORK/straight.losses"
+losses "$WORK/elastic" | whole_windows | sort -u -k1,1 >"$WORK/elastic.losses"
+[ "$(wc -l <"$WORK/elastic.losses")" -ge 5 ] || fail "expected 5 or 6 train records in $WORK/elastic/metrics.jsonl"
+near "$WORK/straight.losses" "$WORK/elastic.losses" \
+  || fail "the resumed run's losses left the trajectory (above)"
+values() { h5dump -m '%.9g' -g /model "$1/checkpoints/ckpt-00000030.h5" | tr -s ' ,' '\n\n' \
+             | grep -E '^-?[0-9.]+(e[-+]?[0-9]+)?$' | awk '{ print "v" NR, $1 }'; }
+values "$WORK/one-host" >"$WORK/straight.values"; values "$WORK/elastic" >"$WORK/elastic.values"
+near "$WORK/straight.values" "$WORK/elastic.values" >"$WORK/values.diff" \
+  || { head -n 5 "$WORK/values.diff" >&2; fail "the step-30 parameters of the resumed run differ (above)"; }
+say "same trajectory: $(wc -l <"$WORK/elastic.losses") losses and $(wc -l <"$WORK/straight.values") numbers of the step-30 parameters"
 echo "[netns-test] passed"
