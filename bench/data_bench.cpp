@@ -144,11 +144,12 @@ struct Stall {
   double p99_us = 0;
 };
 
-Stall measure_stall(const std::string& dir, int prefetch, int rank, int world, int max_tokens, double step_ms,
+Stall measure_stall(const std::string& dir, int prefetch, int rank, int world, int max_tokens, int groups, double step_ms,
                     int steps) {
   s2s::DataOptions o;
   o.dir = dir;
   o.max_tokens = max_tokens;
+  o.groups = groups;
   o.prefetch_batches = prefetch;
   o.verify_checksums = false;
   s2s::CorpusReader reader(o, "train", rank, world, 2);
@@ -184,10 +185,11 @@ struct ReaderResult {
   Stall stall;                // waits in next() while simulated 2 ms steps run
 };
 
-ReaderResult measure_reader(const std::string& dir, int prefetch, int rank, int world, int max_tokens) {
+ReaderResult measure_reader(const std::string& dir, int prefetch, int rank, int world, int max_tokens, int groups) {
   s2s::DataOptions o;
   o.dir = dir;
   o.max_tokens = max_tokens;
+  o.groups = groups;
   o.prefetch_batches = prefetch;
   ReaderResult r;
   {
@@ -204,13 +206,13 @@ ReaderResult measure_reader(const std::string& dir, int prefetch, int rank, int 
     }
     r.epoch_seconds = since(t);
   }  // one reader at a time: peak RSS is one reader's
-  r.stall = measure_stall(dir, prefetch, rank, world, max_tokens, 2.0, 1000);
+  r.stall = measure_stall(dir, prefetch, rank, world, max_tokens, groups, 2.0, 1000);
   return r;
 }
 
 // Child: `reader DIR PREFETCH RANK WORLD MAX_TOKENS` prints one result line.
-int child_reader(const std::string& dir, int prefetch, int rank, int world, int max_tokens) {
-  const ReaderResult r = measure_reader(dir, prefetch, rank, world, max_tokens);
+int child_reader(const std::string& dir, int prefetch, int rank, int world, int max_tokens, int groups) {
+  const ReaderResult r = measure_reader(dir, prefetch, rank, world, max_tokens, groups);
   std::printf("%.6f %.6f %lld %lld %lld %.3f %.3f %.3f\n", r.open_seconds, r.epoch_seconds,
               static_cast<long long>(r.batches), static_cast<long long>(r.tokens), static_cast<long long>(r.padded_tokens),
               r.stall.first_ms, r.stall.mean_us, r.stall.p99_us);
@@ -262,9 +264,10 @@ int main(int argc, char** argv) {
       s2s::Log::configure(s2s::LogLevel::kWarn);
       return child_prep(argv[2], argv[3], argv[4]);
     }
-    if (argc >= 2 && std::strcmp(argv[1], "reader") == 0 && argc == 7) {
+    if (argc >= 2 && std::strcmp(argv[1], "reader") == 0 && argc == 8) {
       s2s::Log::configure(s2s::LogLevel::kWarn);
-      return child_reader(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), std::atoi(argv[5]), std::atoi(argv[6]));
+      return child_reader(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), std::atoi(argv[5]), std::atoi(argv[6]),
+                          std::atoi(argv[7]));
     }
     Args a;
     for (int i = 1; i < argc; ++i) {
@@ -290,12 +293,15 @@ int main(int argc, char** argv) {
     struct ReaderCase {
       std::string label;
       int prefetch, rank, world, max_tokens;
+      int groups = 0;  // data.groups (0: one per rank)
     };
     const std::vector<ReaderCase> readers = {
         {"1 rank, prefetch 16, 4096", 16, 0, 1, 4096},
         {"1 rank, no prefetch, 4096", 0, 0, 1, 4096},
         {"rank 0 of 4, prefetch 16, 4096", 16, 0, 4, 4096},
         {"1 rank, prefetch 16, 16384", 16, 0, 1, 16384},
+        {"rank 1 of 3, 4 groups, 4096", 16, 1, 3, 4096, 4},
+        {"1 rank, 4 groups, 4096", 16, 0, 1, 4096, 4},
     };
     const std::string dir = a.workdir + "/corpus-space";
     for (const auto& c : readers) {
@@ -307,7 +313,8 @@ int main(int argc, char** argv) {
         std::freopen(out.c_str(), "w", stdout);
         static std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
         const std::vector<std::string> args = {"reader", dir, std::to_string(c.prefetch), std::to_string(c.rank),
-                                               std::to_string(c.world), std::to_string(c.max_tokens)};
+                                               std::to_string(c.world), std::to_string(c.max_tokens),
+                                               std::to_string(c.groups)};
         std::vector<char*> argv2 = {self.data()};
         for (const auto& s : args) argv2.push_back(const_cast<char*>(s.c_str()));
         argv2.push_back(nullptr);
