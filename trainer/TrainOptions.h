@@ -24,6 +24,7 @@ struct TrainOptions {
   double beta2 = 0.98;
   double adam_eps = 1e-8;
   double weight_decay = 0.0;
+  double ema_decay = 0.0;
   ScheduleKind schedule = ScheduleKind::inverse_sqrt;
   int64_t warmup_steps = 400;
   double plateau_factor = 0.5;
@@ -61,6 +62,12 @@ struct TrainOptions {
     v("adam_eps", adam_eps, "Adam's denominator epsilon", between(0.0, 1.0));
     v("weight_decay", weight_decay, "weight decay: L2 with adam, decoupled with adamw",
       at_least(0.0));
+    v("ema_decay", ema_decay,
+      "exponential moving average of the weights (Marian's exponential smoothing), per update: "
+      "ema = d*ema + (1-d)*weights, d = min(ema_decay, (1+t)/(10+t)) at EMA update t = 0, 1, ...; "
+      "validation, the best checkpoint, translate, eval, plot attention and average use it "
+      "(--raw-weights: the raw ones); e.g. 0.9999; 0: off",
+      between_open(0.0, 1.0));
     v("schedule", schedule,
       "learning rate after warm-up: constant, inverse_sqrt (lr * sqrt(warmup/step)) or "
       "plateau (multiply by plateau_factor when validation stalls)",

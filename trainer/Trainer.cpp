@@ -71,12 +71,23 @@ void Trainer::build_model() {
   model_->to(device_);
   parameters_ = model_->parameters();
   broadcast_parameters(parameters_, comm_);
+  build_ema();  // before the per-rank seed: building its model draws initial weights
   // Dropout differs per rank (as it would across the batches of one large batch).
   torch::manual_seed(config_.run.seed + 1000003ULL * static_cast<uint64_t>(runtime_.rank() + 1));
   int64_t count = 0;
   for (const auto& p : parameters_) count += p.numel();
   log.info("model: {} parameters ({} {}), on {}", count, name_of(config_.model.cell),
            name_of(config_.model.readout), device_.str());
+}
+
+void Trainer::build_ema() {
+  if (config_.train.ema_decay <= 0) return;
+  Seq2Seq averaged(config_.model, train_data_->source_vocab().size(), train_data_->target_vocab().size());
+  averaged->to(device_);
+  ema_ = std::make_unique<ExponentialMovingAverage>(model_, averaged, config_.train.ema_decay);
+  valid_weights_ = ModelWeights::ema;
+  log.info("EMA of the weights: decay {} (min with (1+t)/(10+t) at EMA update t); validation and checkpoints' "
+           "metrics use the EMA weights", config_.train.ema_decay);
 }
 
 void Trainer::build_validation() {
@@ -88,10 +99,11 @@ void Trainer::build_validation() {
                                               ? std::string()
                                               : fmt::format("{}/{}", config_.data.dir, side.tokenizer_model));
   };
-  translator_ = std::make_unique<Translator>(model_, train_data_->source_vocab(), train_data_->target_vocab(),
+  const Seq2Seq validated = ema_ ? ema_->model() : model_;
+  translator_ = std::make_unique<Translator>(validated, train_data_->source_vocab(), train_data_->target_vocab(),
                                              tokenizer(corpus.source), tokenizer(corpus.target), config_.search);
   const bool decode = needs_decoding(config_.train.valid_metric);
-  validator_ = std::make_unique<Validator>(*valid_data_, model_, *translator_, comm_, device_, decode);
+  validator_ = std::make_unique<Validator>(*valid_data_, validated, *translator_, comm_, device_, decode);
   if (decode)
     log.info("validation decodes with beam {} ({} length penalty, alpha {}) for valid_metric {}",
              config_.search.beam_size, name_of(config_.search.length_penalty), config_.search.alpha,
@@ -143,6 +155,7 @@ void Trainer::resume(const ResumeRequest& request) {
   const std::vector<ConfigChange> changes = check_compatible(*state);
   const auto named = model_->named_parameters();
   CheckpointCodec::restore_model(named, *state);
+  restore_ema(*state, request.weights_only);
   if (request.weights_only) {
     log.info("fine-tuning from the weights of {} (step {}): new optimizer, data from the start",
              state->source, state->step);
@@ -231,6 +244,22 @@ void Trainer::restore_cursor(const CheckpointState& state) {
   log_micro_batches();
 }
 
+void Trainer::restore_ema(const CheckpointState& state, bool weights_only) {
+  if (!ema_) {
+    if (CheckpointCodec::holds_ema(state) && !weights_only)
+      log.info("checkpoint {} holds EMA weights; train.ema_decay is 0, so this run goes on without them: validation "
+               "and new checkpoints use the raw weights", state.source);
+    return;
+  }
+  // A fine-tune starts a new average at the weights it takes; a resume goes on with the saved one.
+  if (weights_only || !ema_->restore(state)) {
+    ema_->reset();
+    if (!weights_only)
+      log.info("checkpoint {} holds no EMA weights: the EMA (train.ema_decay={}) starts at its weights of step {}",
+               state.source, config_.train.ema_decay, state.step);
+  }
+}
+
 TrainerState Trainer::trainer_state() const {
   TrainerState s;
   const ImprovementTracker& plateau = step_->schedule().plateau_tracker();
@@ -263,6 +292,7 @@ void Trainer::save_checkpoint(int64_t step, const std::string& why) {
   state.vocab_hashes = {{"src", train_data_->source_vocab().hash()},
                         {"tgt", train_data_->target_vocab().hash()}};
   if (last_valid_) {
+    state.scalars["valid_weights"] = std::string(name_of(valid_weights_));  // what the metrics were measured on
     state.metrics["loss"] = last_valid_->loss;
     if (last_valid_->decoded) {
       state.metrics["bleu"] = last_valid_->scores.bleu.bleu;
@@ -275,6 +305,7 @@ void Trainer::save_checkpoint(int64_t step, const std::string& why) {
   const auto named = model_->named_parameters();
   CheckpointCodec::capture_model(named, state);
   CheckpointCodec::capture_optimizer(step_->optimizer(), named, state);
+  if (ema_) ema_->store(state);
   for (const auto& packed : all) state.ranks.push_back(CheckpointCodec::unpack_rank(packed));
   checkpoints_->write(state);  // logs the file it wrote
   ckpt_log.debug("checkpoint of step {} was due: {}", step, why);
@@ -389,6 +420,7 @@ UpdateStats Trainer::update(int64_t step) {
     CollectiveWatchdog::Scope armed(*watchdog_, label, arrival_ + 1);
     u = step_->apply(micro_batches, step, [&] { announce(label); });
   }
+  if (ema_ && !u.skipped) ema_->update();  // the weights are the same on every rank: no communication
   u.data_seconds = data_seconds;
   u.total_seconds = seconds_since(start);
   return u;
@@ -408,7 +440,11 @@ ValidationResult Trainer::validate(int64_t step) {
   else
     log.info("validation: loss {:.4f} | ppl {:.2f} | {} tokens", v.loss,
              std::exp(std::min(v.loss, 50.0)), v.tokens);
-  if (metrics_) metrics_->write(v.record(step));
+  if (metrics_) {
+    nlohmann::json record = v.record(step);
+    record["weights"] = name_of(valid_weights_);  // raw or ema: which weights were validated
+    metrics_->write(record);
+  }
   return v;
 }
 

@@ -16,11 +16,13 @@
 #include "core/EnumNames.h"
 #include "data/CorpusReader.h"
 #include "model/Seq2Seq.h"
+#include "trainer/ExponentialMovingAverage.h"
 #include "trainer/MetricsLog.h"
 #include "trainer/TrainStep.h"
 #include "trainer/TrainerState.h"
 #include "trainer/TrainingProgress.h"
 #include "trainer/Validator.h"
+#include "trainer/checkpoint/CheckpointCodec.h"
 #include "trainer/checkpoint/CheckpointStore.h"
 #include "trainer/comm/ArrivalTracker.h"
 #include "trainer/comm/CollectiveWatchdog.h"
@@ -66,6 +68,7 @@ class Trainer {
   void open_run_dir();       // rank 0: the run directory, config.yaml, metrics.jsonl
   void open_data();          // this rank's training and validation readers
   void build_model();        // same initial parameters on every rank, then per-rank dropout seeds
+  void build_ema();          // the EMA of the weights (train.ema_decay > 0), from build_model
   void build_validation();   // the Validator (and its Translator when validation decodes)
   void build_step();         // optimizer, schedule and gradient sync
   void start_watchdog();     // the collective watchdog, when there is more than one rank
@@ -76,6 +79,7 @@ class Trainer {
   // Refuses another vocabulary or model shape; returns the other config changes.
   std::vector<ConfigChange> check_compatible(const CheckpointState& state) const;
   void restore_trackers(const CheckpointState& state);        // schedule and early stopping
+  void restore_ema(const CheckpointState& state, bool weights_only);  // the EMA, or a fresh one
   void restore_cursor(const CheckpointState& state);          // data cursor (any world size) and RNG
   void log_micro_batches() const;  // when ranks are not one per batch group
   TrainerState trainer_state() const;
@@ -105,6 +109,10 @@ class Trainer {
   std::unique_ptr<CorpusReader> valid_data_;
   Seq2Seq model_{nullptr};
   std::vector<torch::Tensor> parameters_;
+  std::unique_ptr<ExponentialMovingAverage> ema_;  // null unless train.ema_decay > 0
+  // What validation decodes with: the EMA's weights when there is one (what the checkpoints'
+  // metrics then describe), else model_'s.
+  ModelWeights valid_weights_ = ModelWeights::raw;
   std::unique_ptr<TrainStep> step_;
   std::unique_ptr<Translator> translator_;  // decodes for validation (train.valid_metric)
   std::unique_ptr<Validator> validator_;

@@ -8,6 +8,7 @@
 #include "core/Check.h"
 #include "core/Log.h"
 #include "data/Sha256.h"
+#include "trainer/checkpoint/CheckpointCodec.h"
 #include "trainer/checkpoint/CheckpointStore.h"
 
 namespace s2s {
@@ -15,10 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 const Log log("average");
-const std::string kModel = "model/";
-
-bool is_model_tensor(const std::string& name) { return name.rfind(kModel, 0) == 0; }
-
 std::string shape_text(const torch::Tensor& t) { return fmt::format("[{}]", fmt::join(t.sizes(), ", ")); }
 
 // The first source, which every other one must match.
@@ -28,10 +25,11 @@ struct Reference {
   std::map<std::string, std::string> vocab_hashes;
 };
 
-void check_same_model(const Reference& first, const CheckpointState& state, const std::string& path) {
+void check_same_model(const Reference& first, const std::map<std::string, torch::Tensor>& tensors,
+                      const std::string& path) {
   for (const auto& [name, tensor] : first.tensors) {
-    const auto it = state.tensors.find(name);
-    S2S_CHECK(it != state.tensors.end(), "cannot average {} and {}: {} has tensor {}, {} has not (checkpoints of "
+    const auto it = tensors.find(name);
+    S2S_CHECK(it != tensors.end(), "cannot average {} and {}: {} has tensor {}, {} has not (checkpoints of "
               "different model shapes)", first.path, path, first.path, name, path);
     S2S_CHECK(it->second.sizes() == tensor.sizes(), "cannot average {} and {}: tensor {} has shape {} in the first "
               "and {} in the second (checkpoints of different model shapes)", first.path, path, name,
@@ -40,8 +38,8 @@ void check_same_model(const Reference& first, const CheckpointState& state, cons
               "first and {} in the second", first.path, path, name, c10::toString(tensor.scalar_type()),
               c10::toString(it->second.scalar_type()));
   }
-  for (const auto& [name, tensor] : state.tensors)
-    S2S_CHECK(!is_model_tensor(name) || first.tensors.count(name), "cannot average {} and {}: {} has tensor {}, {} "
+  for (const auto& [name, tensor] : tensors)
+    S2S_CHECK(first.tensors.count(name), "cannot average {} and {}: {} has tensor {}, {} "
               "has not (checkpoints of different model shapes)", first.path, path, path, name, first.path);
 }
 
@@ -86,7 +84,7 @@ std::vector<std::string> CheckpointAverage::last(const std::string& run_dir, int
   return paths;
 }
 
-CheckpointState CheckpointAverage::of(const std::vector<std::string>& paths) {
+CheckpointState CheckpointAverage::of(const std::vector<std::string>& paths, bool raw_weights) {
   S2S_CHECK(!paths.empty(), "nothing to average: give at least one checkpoint");
   std::set<std::string> seen;
   for (const std::string& path : paths) {
@@ -103,18 +101,19 @@ CheckpointState CheckpointAverage::of(const std::vector<std::string>& paths) {
   for (size_t i = 0; i < paths.size(); ++i) {
     const std::string& path = paths[i];
     CheckpointState state = CheckpointStore::read_path(path);  // verified: a missing or damaged file stops here
+    // The weights it decodes with (EMA ones when it has them); optimizer state does not average.
+    const ModelWeights which = CheckpointCodec::decoding_weights(state, raw_weights);
+    const std::map<std::string, torch::Tensor> weights = CheckpointCodec::model_tensors(state, which);
     if (i == 0) {
       first.path = path;
       first.vocab_hashes = state.vocab_hashes;
-      for (const auto& [name, tensor] : state.tensors)
-        if (is_model_tensor(name)) first.tensors.emplace(name, tensor);
+      first.tensors = weights;
       S2S_CHECK(!first.tensors.empty(), "checkpoint {} holds no model tensors: nothing to average", path);
     } else {
       check_same_vocabularies(first, state, path);
-      check_same_model(first, state, path);
+      check_same_model(first, weights, path);
     }
-    for (const auto& [name, tensor] : state.tensors) {
-      if (!is_model_tensor(name)) continue;  // optimizer state does not average (CheckpointAverage.h)
+    for (const auto& [name, tensor] : weights) {
       if (!tensor.is_floating_point()) {
         S2S_CHECK(i == 0 || torch::equal(sums.at(name), tensor), "cannot average {} and {}: integer tensor {} "
                   "differs between them", first.path, path, name);
@@ -133,6 +132,7 @@ CheckpointState CheckpointAverage::of(const std::vector<std::string>& paths) {
     }
     out.scalars[record_name(i, "file")] = fs::absolute(path).lexically_normal().string();
     out.scalars[record_name(i, "step")] = state.step;
+    out.scalars[record_name(i, "weights")] = std::string(name_of(which));
     out.scalars[record_name(i, "sha256")] = Sha256::of_file(path);
   }
 

@@ -2,6 +2,7 @@
 
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <mutex>
 #include <set>
@@ -17,7 +18,12 @@ namespace {
 const Log log("ckpt");
 
 const std::string kModel = "model/";
+const std::string kEma = "ema/";
 const std::string kOptimizer = "optimizer/";
+
+const std::string& group_of(ModelWeights which) { return which == ModelWeights::ema ? kEma : kModel; }
+
+bool in_group(const std::string& name, const std::string& group) { return name.rfind(group, 0) == 0; }
 
 std::string where(const CheckpointState& state) {
   return state.source.empty() ? "checkpoint state" : "checkpoint " + state.source;
@@ -110,25 +116,51 @@ void set_generator_state(const torch::Device& device, const std::vector<uint8_t>
 
 }  // namespace
 
-void CheckpointCodec::capture_model(const NamedTensors& parameters, CheckpointState& state) {
-  for (const auto& item : parameters) state.tensors[kModel + item.key()] = snapshot(item.value());
+void CheckpointCodec::capture_model(const NamedTensors& parameters, CheckpointState& state, ModelWeights which) {
+  const std::string& group = group_of(which);
+  for (const auto& item : parameters) state.tensors[group + item.key()] = snapshot(item.value());
 }
 
-void CheckpointCodec::restore_model(const NamedTensors& parameters, const CheckpointState& state) {
+void CheckpointCodec::restore_model(const NamedTensors& parameters, const CheckpointState& state,
+                                    ModelWeights which) {
+  const std::string& group = group_of(which);
+  if (which == ModelWeights::ema) model_tensors(state, which);  // refuses a gap in the group, naming it
   std::set<std::string> expected;
   torch::NoGradGuard no_grad;
   for (const auto& item : parameters) {
-    const std::string name = kModel + item.key();
+    const std::string name = group + item.key();
     expected.insert(name);
     const torch::Tensor& saved = state.tensor(name);
     check_shape(state, name, saved, item.value());
     item.value().copy_(saved);
   }
   for (const auto& [name, tensor] : state.tensors) {
-    S2S_CHECK(name.rfind(kModel, 0) != 0 || expected.count(name),
+    S2S_CHECK(!in_group(name, group) || expected.count(name),
               "{} holds '{}', which the model does not have: the checkpoint is of another model configuration",
               where(state), name);
   }
+}
+
+bool CheckpointCodec::holds_ema(const CheckpointState& state) {
+  return std::any_of(state.tensors.begin(), state.tensors.end(), [](const auto& t) { return in_group(t.first, kEma); });
+}
+
+ModelWeights CheckpointCodec::decoding_weights(const CheckpointState& state, bool raw_requested) {
+  return holds_ema(state) && !raw_requested ? ModelWeights::ema : ModelWeights::raw;
+}
+
+std::map<std::string, torch::Tensor> CheckpointCodec::model_tensors(const CheckpointState& state, ModelWeights which) {
+  const std::string& group = group_of(which);
+  std::map<std::string, torch::Tensor> out;
+  for (const auto& [name, tensor] : state.tensors)
+    if (in_group(name, group)) out.emplace(kModel + name.substr(group.size()), tensor);
+  // An EMA group must cover the raw one: a gap is damage, not another model.
+  if (which == ModelWeights::ema)
+    for (const auto& [name, tensor] : state.tensors)
+      S2S_CHECK(!in_group(name, kModel) || out.count(name),
+                "{} holds EMA weights but no '{}{}': the file is damaged; use its raw weights (--raw-weights)",
+                where(state), kEma, name.substr(kModel.size()));
+  return out;
 }
 
 void CheckpointCodec::capture_optimizer(const torch::optim::Optimizer& optimizer, const NamedTensors& parameters,

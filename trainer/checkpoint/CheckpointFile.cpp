@@ -7,6 +7,7 @@
 #include "core/Check.h"
 #include "data/Hdf5File.h"
 #include "data/Sha256.h"
+#include "trainer/checkpoint/CheckpointCodec.h"
 
 namespace s2s {
 namespace fs = std::filesystem;
@@ -128,11 +129,17 @@ void require_attribute(const Hdf5File& file, const std::string& name, Hdf5Attrib
 
 }  // namespace
 
+int64_t CheckpointFile::version_of(const CheckpointState& state) {
+  // Version 1 readers would decode a file with EMA weights with its raw ones, against the
+  // metrics that the EMA weights scored: they must refuse it.
+  return CheckpointCodec::holds_ema(state) ? 2 : 1;
+}
+
 void CheckpointFile::write(const std::string& path, const CheckpointState& state, const FaultHook& fault) {
   Hdf5File file = Hdf5File::create(path);
   fault("created");
   file.set_attribute("format", kFormat);
-  file.set_attribute("format_version", int64_t{CheckpointFile::kFormatVersion});
+  file.set_attribute("format_version", version_of(state));
   file.set_attribute("step", state.step);
   file.set_attribute("epoch", state.epoch);
   file.set_attribute("world_size", state.world_size());

@@ -14,7 +14,11 @@ namespace s2s {
 
 class CheckpointFile {
  public:
-  static constexpr int kFormatVersion = 1;  // attribute format_version; a newer one is refused
+  // Attribute format_version: the newest this s2s reads (a newer one is refused). A file is
+  // written with the lowest version that describes it: 2 when it holds EMA weights (`ema/`),
+  // else 1, so that an older s2s still reads every file it can decode as intended.
+  static constexpr int kFormatVersion = 2;
+  static int64_t version_of(const CheckpointState& state);
 
   // Called at each point of write() with the point's name (tests kill the process there).
   using FaultHook = std::function<void(const std::string& point)>;

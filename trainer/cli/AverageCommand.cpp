@@ -1,7 +1,8 @@
 // `s2s average --last N RUN_DIR -o FILE` or `s2s average A.h5 B.h5 ... -o FILE`: the average
 // of several checkpoints' weights written as one checkpoint that `s2s translate`, `s2s
 // eval` and `s2s train --fine-tune` take (trainer/checkpoint/CheckpointAverage.h: float64
-// sums; no optimizer state, no metrics; a record of its sources). Written atomically:
+// sums of the weights each source decodes with, its EMA ones when it has them unless
+// --raw-weights; no optimizer state, no metrics; a record of its sources). Written atomically:
 // FILE is the complete average or as it was.
 #include <fmt/format.h>
 
@@ -23,6 +24,7 @@ struct AverageArgs {
   std::vector<std::string> inputs;  // checkpoint files, or (with --last) one run directory
   int64_t last = 0;                 // 0: average the files given
   std::string output;
+  bool raw_weights = false;         // average the raw weights even where a source has EMA ones
 };
 
 std::vector<std::string> sources(const AverageArgs& a) {
@@ -39,7 +41,7 @@ std::vector<std::string> sources(const AverageArgs& a) {
 
 void average(const AverageArgs& a) {
   const std::vector<std::string> paths = sources(a);
-  const CheckpointState state = CheckpointAverage::of(paths);
+  const CheckpointState state = CheckpointAverage::of(paths, a.raw_weights);
   CheckpointStore::write_file(a.output, state);
   Log("average").info("wrote {}: the average of {} checkpoint{} (newest: step {}); no optimizer state, not "
                       "validated (s2s eval measures it)",
@@ -56,6 +58,9 @@ void add_average_command(CLI::App& app) {
   cmd->add_option("--last", a->last, "average the N newest valid checkpoints of the run directory given")
       ->check(CLI::PositiveNumber);
   cmd->add_option("-o,--output", a->output, "the averaged checkpoint to write (replaced atomically)")->required();
+  cmd->add_flag("--raw-weights", a->raw_weights,
+                "average the raw weights of checkpoints that also hold EMA weights (train.ema_decay; by default "
+                "their EMA weights are averaged)");
   cmd->callback([a] { average(*a); });
 }
 

@@ -14,6 +14,9 @@ void DecodeFlags::add_to(CLI::App* cmd) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_flag("--best", request_.best,
                 "with a run directory: its best checkpoint by the run's train.valid_metric");
+  cmd->add_flag("--raw-weights", request_.raw_weights,
+                "decode with a checkpoint's raw weights instead of its EMA weights (train.ema_decay; checkpoints "
+                "without EMA weights have only raw ones)");
   cmd->add_option("--data", request_.corpus_dir,
                   "corpus directory with the vocabularies and tokenizer models (default: the "
                   "checkpoint config's data.dir)");

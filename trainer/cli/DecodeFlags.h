@@ -3,7 +3,8 @@
 // checkpoint (and where its corpus is), the device, the batch size and the search. A search
 // flag left out takes the value of the checkpoint config's `search:` section (of the first
 // checkpoint). --checkpoint given several times decodes with the ensemble of them all
-// (trainer/decode/TrainedEnsemble.h); --best, --data and --device apply to each.
+// (trainer/decode/TrainedEnsemble.h); --best, --raw-weights, --data and --device apply to
+// each. A checkpoint with EMA weights (train.ema_decay) decodes with them, unless --raw-weights.
 #include <CLI/CLI.hpp>
 
 #include <cstdint>

@@ -70,11 +70,13 @@ void evaluate(const EvalArgs& a) {
     if (model.size() == 1) {
       j["checkpoint"] = model.members().front().checkpoint_path();
       j["step"] = model.members().front().step();
+      j["weights"] = name_of(model.members().front().weights());
     } else {  // an ensemble: "A + B", and each member
       std::string joined;
       for (const TrainedModel& m : model.members()) {
         joined += (joined.empty() ? "" : " + ") + m.checkpoint_path();
-        const nlohmann::json member = {{"checkpoint", m.checkpoint_path()}, {"step", m.step()}};
+        const nlohmann::json member = {
+            {"checkpoint", m.checkpoint_path()}, {"step", m.step()}, {"weights", name_of(m.weights())}};
         j["ensemble"].push_back(member);
       }
       j["checkpoint"] = joined;

@@ -39,7 +39,8 @@ Translator TrainedEnsemble::translator(const SearchOptions& search) const {
 std::string TrainedEnsemble::description() const {
   std::string text;
   for (const TrainedModel& m : members_)
-    text += fmt::format("{}{} (step {})", text.empty() ? "" : " + ", m.checkpoint_path(), m.step());
+    text += fmt::format("{}{} (step {}{})", text.empty() ? "" : " + ", m.checkpoint_path(), m.step(),
+                        m.weights() == ModelWeights::ema ? ", EMA weights" : "");
   return text;
 }
 

@@ -29,7 +29,8 @@ class TrainedEnsemble {
   // tokenizers and vocabularies (which every member shares).
   Translator translator(const SearchOptions& search) const;
 
-  // "PATH (step N)", joined with " + " for an ensemble.
+  // "PATH (step N)" ("PATH (step N, EMA weights)" for EMA weights), joined with " + " for
+  // an ensemble.
   std::string description() const;
 
  private:

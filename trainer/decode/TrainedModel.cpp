@@ -109,10 +109,11 @@ TrainedModel TrainedModel::load(const TrainedModelRequest& request) {
   m.target_tokenizer_ = load_side(corpus, corpus_manifest.target, state, request, loaded.path, "tgt", m.target_vocab_);
 
   m.model_ = Seq2Seq(m.config_.model, m.source_vocab_.size(), m.target_vocab_.size());
-  CheckpointCodec::restore_model(m.model_->named_parameters(), state);
+  m.weights_ = CheckpointCodec::decoding_weights(state, request.raw_weights);
+  CheckpointCodec::restore_model(m.model_->named_parameters(), state, m.weights_);
   m.model_->to(pick_device(request.device));
   m.model_->eval();
-  log.info("loaded {} (step {}), corpus {}, on {}", loaded.path, state.step, corpus,
+  log.info("loaded {} (step {}, {} weights), corpus {}, on {}", loaded.path, state.step, name_of(m.weights_), corpus,
            m.model_->parameters().at(0).device().str());
   return m;
 }

@@ -18,6 +18,7 @@
 #include "data/Tokenizer.h"
 #include "data/Vocab.h"
 #include "model/Seq2Seq.h"
+#include "trainer/checkpoint/CheckpointCodec.h"
 #include "trainer/config/Config.h"
 #include "trainer/decode/Translator.h"
 
@@ -28,6 +29,9 @@ struct TrainedModelRequest {
   bool best = false;       // run directory: its best checkpoint by train.valid_metric instead
   std::string corpus_dir;  // vocabularies and tokenizer models; empty: the config's data.dir
   std::string device = "auto";  // "auto" (cuda:0 when available), "cpu", "cuda", "cuda:N"
+  // A checkpoint with EMA weights (train.ema_decay) decodes with them; true: with its raw
+  // weights instead (--raw-weights). Without EMA weights it changes nothing.
+  bool raw_weights = false;
   // A later member of an ensemble (TrainedEnsemble): the first member's checkpoint and the
   // hashes of its vocabularies by side ("src", "tgt"). A checkpoint trained with other
   // vocabularies is refused, naming both checkpoints. Empty: not checked.
@@ -45,6 +49,7 @@ class TrainedModel {
   const Config& config() const { return config_; }
   const std::string& checkpoint_path() const { return checkpoint_path_; }
   int64_t step() const { return step_; }
+  ModelWeights weights() const { return weights_; }  // which of the checkpoint's weights it holds
   Seq2Seq model() const { return model_; }
 
   // A translator over this model (shared, not copied) with `search` options.
@@ -62,6 +67,7 @@ class TrainedModel {
   Config config_;
   std::string checkpoint_path_;
   int64_t step_ = 0;
+  ModelWeights weights_ = ModelWeights::raw;
   Seq2Seq model_{nullptr};
   Vocab source_vocab_;
   Vocab target_vocab_;

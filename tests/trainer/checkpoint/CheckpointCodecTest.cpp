@@ -177,6 +177,39 @@ TEST_F(CheckpointCodecTest, AnotherModelShapeIsAnErrorNamingTheTensor) {
                      {state.source, "optimizer/gone.weight/step"});
 }
 
+// EMA weights live under ema/ beside model/; whoever decodes takes them unless the raw
+// ones are asked for, and an EMA group with a gap is damage, not a model.
+TEST_F(CheckpointCodecTest, EmaWeightsAreAGroupOfTheirOwnThatDecodingPrefers) {
+  torch::manual_seed(1);
+  TinyNet raw, ema;
+  CheckpointState state;
+  state.source = "runs/x/checkpoints/ckpt-00000001.h5";
+  CheckpointCodec::capture_model(raw->named_parameters(), state);
+  EXPECT_FALSE(CheckpointCodec::holds_ema(state));
+  EXPECT_EQ(CheckpointCodec::decoding_weights(state, false), ModelWeights::raw);
+  CheckpointCodec::capture_model(ema->named_parameters(), state, ModelWeights::ema);
+  EXPECT_TRUE(CheckpointCodec::holds_ema(state));
+  EXPECT_TRUE(torch::equal(state.tensor("ema/out.weight"), ema->out->weight));
+  EXPECT_EQ(CheckpointCodec::decoding_weights(state, false), ModelWeights::ema);
+  EXPECT_EQ(CheckpointCodec::decoding_weights(state, true), ModelWeights::raw);
+
+  TinyNet loaded;
+  CheckpointCodec::restore_model(loaded->named_parameters(), state, ModelWeights::ema);
+  EXPECT_TRUE(torch::equal(loaded->out->weight, ema->out->weight));
+  CheckpointCodec::restore_model(loaded->named_parameters(), state);
+  EXPECT_TRUE(torch::equal(loaded->out->weight, raw->out->weight));
+  const auto by_model_path = CheckpointCodec::model_tensors(state, ModelWeights::ema);
+  EXPECT_EQ(by_model_path.size(), raw->named_parameters().size());
+  EXPECT_TRUE(torch::equal(by_model_path.at("model/out.weight"), ema->out->weight));
+
+  CheckpointState gap = state;
+  gap.tensors.erase("ema/out.bias");
+  test::expect_error([&] { CheckpointCodec::model_tensors(gap, ModelWeights::ema); },
+                     {state.source, "holds EMA weights but no 'ema/out.bias'", "--raw-weights"});
+  test::expect_error([&] { CheckpointCodec::restore_model(loaded->named_parameters(), gap, ModelWeights::ema); },
+                     {state.source, "holds EMA weights but no 'ema/out.bias'"});
+}
+
 TEST_F(CheckpointCodecTest, RngStateRoundTripsThroughTheRankPart) {
   torch::manual_seed(5);
   const CheckpointState::Rank rank = CheckpointCodec::capture_rank("s2s-cursor/1 epoch=1", torch::kCPU);

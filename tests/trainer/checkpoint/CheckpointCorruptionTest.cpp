@@ -88,10 +88,10 @@ TEST_F(CheckpointCorruption, MissingRankDataset) {
 TEST_F(CheckpointCorruption, NewerFormatVersion) {
   expect_fallback(
       [&] {
-        h5py("f.attrs['format_version'] = np.int64(2)");
+        h5py("f.attrs['format_version'] = np.int64(3)");
         test::reseal(store_, CheckpointStore::file_name(200));
       },
-      {"format version 2", "reads up to version 1", "newer s2s"});
+      {"format version 3", "reads up to version 2", "newer s2s"});
 }
 
 TEST_F(CheckpointCorruption, NotACheckpoint) {

@@ -114,6 +114,21 @@ TEST_F(CheckpointRoundTrip, WritesTheDocumentedFilesAndNoTemporaries) {
   EXPECT_EQ(latest["sha256"], e["sha256"]);
 }
 
+// The h5py snippet of CHECKPOINT.md, as written, reading `path` (empty when the document lost it).
+std::string weights_snippet(const std::string& path) {
+  const std::string doc = test::read_file(std::string(S2S_SOURCE_DIR) + "/trainer/checkpoint/CHECKPOINT.md");
+  const size_t marker = doc.find("<!-- weights-snippet -->");
+  EXPECT_NE(marker, std::string::npos) << "CHECKPOINT.md lost its h5py snippet";
+  if (marker == std::string::npos) return "";
+  const size_t begin = doc.find("```python\n", marker) + 10;
+  const size_t end = doc.find("```", begin);
+  std::string snippet = doc.substr(begin, end - begin);
+  const std::string example = "runs/demo/checkpoints/ckpt-00001200.h5";
+  EXPECT_NE(snippet.find(example), std::string::npos);
+  if (snippet.find(example) != std::string::npos) snippet.replace(snippet.find(example), example.size(), path);
+  return snippet;
+}
+
 // The h5py snippet of trainer/checkpoint/CHECKPOINT.md, run as written, loads the weights exactly;
 // hashlib agrees with the manifest; the attributes are where the document says.
 TEST_F(CheckpointRoundTrip, H5pyReadsTheWeightsExactlyWithTheDocumentedSnippet) {
@@ -125,17 +140,7 @@ TEST_F(CheckpointRoundTrip, H5pyReadsTheWeightsExactlyWithTheDocumentedSnippet) 
   state.tensors["model/encoder.embedding.weight"] = weight;
   const std::string path = store.write(state);
 
-  const std::string doc = test::read_file(std::string(S2S_SOURCE_DIR) + "/trainer/checkpoint/CHECKPOINT.md");
-  const size_t marker = doc.find("<!-- weights-snippet -->");
-  ASSERT_NE(marker, std::string::npos) << "CHECKPOINT.md lost its h5py snippet";
-  const size_t begin = doc.find("```python\n", marker) + 10;
-  const size_t end = doc.find("```", begin);
-  std::string snippet = doc.substr(begin, end - begin);
-  const std::string example = "runs/demo/checkpoints/ckpt-00001200.h5";
-  ASSERT_NE(snippet.find(example), std::string::npos);
-  snippet.replace(snippet.find(example), example.size(), path);
-
-  const std::string script = snippet + R"(
+  const std::string script = weights_snippet(path) + R"(
 import hashlib, json
 names = sorted(weights)
 print(names)
@@ -152,6 +157,38 @@ print(m["checkpoints"][-1]["sha256"] == hashlib.sha256(open(")" + path + R"(", "
   const std::string bytes(static_cast<const char*>(weight.data_ptr()), weight.numel() * sizeof(float));
   EXPECT_EQ(out, "['decoder.out.bias', 'encoder.embedding.weight']\nfloat32 (16, 8) " + Sha256::of_text(bytes) +
                      "\n1200 2 2.5 aaaa\n" + state.ranks[1].cursor + "\n1200\nTrue\n");
+}
+
+// With EMA weights (train.ema_decay) a file is version 2 and holds ema/<path> beside
+// model/<path>; both survive exactly, the snippet loads the EMA ones, and a file without
+// them stays version 1 (what an older s2s reads).
+TEST_F(CheckpointRoundTrip, EmaWeightsMakeVersionTwoAndTheSnippetLoadsThem) {
+  ScratchDir run;
+  CheckpointStore store(run.path());
+  CheckpointState state = test::small_state(1200, 2.5);
+  const std::string plain = store.write(state);
+  torch::manual_seed(12);
+  for (const char* name : {"encoder.embedding.weight", "decoder.out.bias"})
+    state.tensors[std::string("ema/") + name] = torch::randn_like(state.tensors.at(std::string("model/") + name));
+  state.scalars["ema_updates"] = int64_t{1200};
+  state.step = 1300;
+  const std::string with_ema = store.write(state);
+
+  const CheckpointState back = store.read(with_ema);
+  for (const auto& [name, tensor] : state.tensors) EXPECT_TRUE(torch::equal(back.tensor(name), tensor)) << name;
+  EXPECT_EQ(back.int_scalar("ema_updates"), 1200);
+  const torch::Tensor ema = state.tensors.at("ema/encoder.embedding.weight");
+  const std::string script = weights_snippet(with_ema) + R"(
+import hashlib
+print(sorted(weights))
+print(hashlib.sha256(weights["encoder.embedding.weight"].astype("<f4").tobytes()).hexdigest())
+for path in (")" + with_ema + R"(", ")" + plain + R"("):
+    with h5py.File(path, "r") as g:
+        print(g.attrs["format_version"])
+)";
+  const std::string bytes(static_cast<const char*>(ema.data_ptr()), ema.numel() * sizeof(float));
+  EXPECT_EQ(test::run_python(script, run.path()),
+            "['decoder.out.bias', 'encoder.embedding.weight']\n" + Sha256::of_text(bytes) + "\n2\n1\n");
 }
 
 TEST_F(CheckpointRoundTrip, RefusesStatesItCannotStoreFaithfully) {

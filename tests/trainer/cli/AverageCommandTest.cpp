@@ -13,6 +13,7 @@
 #include "tests/support/PythonOracle.h"
 #include "tests/support/ScratchDir.h"
 #include "tests/support/Subprocess.h"
+#include "tests/trainer/cli/EmaCheckpoint.h"
 #include "tests/trainer/cli/TinyRun.h"
 
 namespace s2s {
@@ -90,6 +91,34 @@ with h5py.File(")" + scratch / "one.h5" + R"(", "r") as f, h5py.File(")" + ckpt(
                                    " --input " + t.sources);
   ASSERT_EQ(a.exit_code, 0) << a.err;
   EXPECT_EQ(a.out, b.out);
+}
+
+// A checkpoint with EMA weights contributes them (what it decodes with); --raw-weights its
+// raw ones. An average of one file is those weights exactly, as model/, without ema/.
+TEST(AverageCommand, AveragesTheEmaWeightsOfCheckpointsThatHaveThemOrWithRawWeightsTheRawOnes) {
+  const test::TinyRun t = test::tiny_run();
+  test::ScratchDir scratch("s2s-average");
+  const std::string ema = test::ema_checkpoint(t, scratch / "ema.h5");  // raw: step 300, EMA: step 100
+  const std::string average = test::s2s_binary() + " average " + ema;
+  ASSERT_EQ(test::run_command(average + " -o " + scratch / "of_ema.h5").exit_code, 0);
+  ASSERT_EQ(test::run_command(average + " --raw-weights -o " + scratch / "of_raw.h5").exit_code, 0);
+  const std::string script = R"(
+import h5py, numpy as np
+def same_model(a, b):
+    with h5py.File(a, "r") as f, h5py.File(b, "r") as g:
+        names = [n for n in f.attrs["tensors"].split("\n") if n.startswith("model/")]
+        return len(names) > 5 and all(np.array_equal(f[n][()], g[n][()]) for n in names)
+for out, source in ((")" + scratch / "of_ema.h5" + R"(", ")" + test::step100_checkpoint(t) + R"("),
+                    (")" + scratch / "of_raw.h5" + R"(", ")" + t.checkpoint + R"(")):
+    with h5py.File(out, "r") as f:
+        print(f.attrs["averaged_0_weights"], any(n.startswith("ema/") for n in f.attrs["tensors"].split("\n")),
+              same_model(out, source))
+)";
+  EXPECT_EQ(test::run_python(script, scratch.path()), "ema False True\nraw False True\n");
+  const std::string damaged = test::ema_checkpoint(t, scratch / "damaged.h5", "ema/decoder.output.bias");
+  expect_one_line_error(test::run_command(test::s2s_binary() + " average " + damaged + " -o " + scratch / "x.h5"),
+                        {damaged + " holds EMA weights but no 'ema/decoder.output.bias'", "--raw-weights"});
+  EXPECT_FALSE(fs::exists(scratch / "x.h5"));
 }
 
 TEST(AverageCommand, BadInputIsOneLineAndWritesNothing) {

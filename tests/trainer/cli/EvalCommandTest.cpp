@@ -14,6 +14,7 @@
 #include "tests/support/PythonOracle.h"
 #include "tests/support/ScratchDir.h"
 #include "tests/support/Subprocess.h"
+#include "tests/trainer/cli/EmaCheckpoint.h"
 #include "tests/trainer/cli/TinyRun.h"
 
 namespace s2s {
@@ -109,6 +110,29 @@ TEST(EvalCommand, AnEnsembleOfTwoCheckpointsEvaluatesEndToEnd) {
                                        t.checkpoint + " --checkpoint " + step200);
   ASSERT_EQ(table.exit_code, 0) << table.err;
   EXPECT_NE(table.out.find(t.checkpoint + " (step 300) + " + step200 + " (step 200)"), std::string::npos) << table.out;
+}
+
+// The loss (and every metric) is that of the weights loaded: a checkpoint's EMA weights by
+// default, its raw ones with --raw-weights, and the JSON says which.
+TEST(EvalCommand, EvaluatesTheEmaWeightsOrWithRawWeightsTheRawOnes) {
+  const test::TinyRun t = test::tiny_run();
+  test::ScratchDir scratch("s2s-eval");
+  const std::string ema = test::ema_checkpoint(t, scratch / "ema.h5");  // raw: step 300, EMA: step 100
+  const auto eval = [&](const std::string& checkpoint, const std::string& extra) {
+    const auto r = test::run_command(test::s2s_binary() + " eval --json --tsv " + t.pairs + " --checkpoint " +
+                                     checkpoint + extra);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.exit_code == 0 ? nlohmann::json::parse(r.out) : nlohmann::json::object();
+  };
+  const auto step100 = eval(test::step100_checkpoint(t), ""), step300 = eval(t.checkpoint, "");
+  ASSERT_NE(step100["loss"], step300["loss"]);
+  const auto with_ema = eval(ema, ""), raw = eval(ema, " --raw-weights");
+  EXPECT_EQ(with_ema["loss"], step100["loss"]);
+  EXPECT_EQ(with_ema["bleu"], step100["bleu"]);
+  EXPECT_EQ(with_ema["weights"], "ema");
+  EXPECT_EQ(raw["loss"], step300["loss"]);
+  EXPECT_EQ(raw["weights"], "raw");
+  EXPECT_EQ(step300["weights"], "raw");  // no EMA weights: the raw ones
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -204,7 +205,7 @@ void expect_same_model(const std::string& a, const std::string& b) {
   const CheckpointState x = CheckpointStore::read_file(a), y = CheckpointStore::read_file(b);
   int compared = 0;
   for (const auto& [name, tensor] : x.tensors) {
-    if (name.rfind("model/", 0) != 0 && name.rfind("optimizer/", 0) != 0) continue;
+    if (name.rfind("model/", 0) != 0 && name.rfind("optimizer/", 0) != 0 && name.rfind("ema/", 0) != 0) continue;
     ASSERT_TRUE(y.tensors.count(name)) << name;
     EXPECT_TRUE(torch::equal(tensor, y.tensors.at(name))) << name << " differs";
     ++compared;
@@ -212,14 +213,15 @@ void expect_same_model(const std::string& a, const std::string& b) {
   EXPECT_GT(compared, 10);
 }
 
-void expect_bit_exact_resume(int ranks) {
+// `extra`: more overrides for all three runs (the two-rank case turns the EMA on).
+void expect_bit_exact_resume(int ranks, const std::string& extra = "") {
   const std::string dir = fresh_dir("resume" + std::to_string(ranks));
   ASSERT_EQ(test::run_command(test::s2s_binary() + " prep --sample --sample-pairs 3000 --no-progress " + dir + "/corpus").exit_code, 0);
   // Dropout on: the RNG state must be restored too. Every update logged.
   // (Later overrides win, so the test's own come after the tiny model's.)
   const std::string common = "train" + std::string(kTinyTraining) + " data.dir=" + dir +
                              "/corpus train.log_every=1 train.validate_every=0 "
-                             "checkpoint.every_steps=0 model.dropout=0.2";
+                             "checkpoint.every_steps=0 model.dropout=0.2" + extra;
   auto straight = test::run_command(mpirun(ranks, common + " run.dir=" + dir + "/straight train.max_steps=24"));
   ASSERT_EQ(straight.exit_code, 0) << straight.err;
   auto first = test::run_command(mpirun(ranks, common + " run.dir=" + dir + "/resumed train.max_steps=12"));
@@ -239,7 +241,42 @@ void expect_bit_exact_resume(int ranks) {
 
 TEST(TrainCommand, StoppedAndResumedEqualsStraightBitForBitOnOneRank) { expect_bit_exact_resume(1); }
 
-TEST(TrainCommand, StoppedAndResumedEqualsStraightBitForBitOnTwoRanks) { expect_bit_exact_resume(2); }
+// With the EMA of the weights on (train.ema_decay): the EMA resumes bit for bit too (the
+// comparison covers ema/), validation uses it and the checkpoint says so.
+TEST(TrainCommand, StoppedAndResumedEqualsStraightBitForBitOnTwoRanksWithEma) {
+  expect_bit_exact_resume(2, " train.ema_decay=0.9");
+  const std::string dir = ::testing::TempDir() + "s2s_train_resume2";
+  const CheckpointState state = CheckpointStore::read_file(dir + "/resumed/checkpoints/" + CheckpointStore::file_name(24));
+  EXPECT_EQ(state.int_scalar("ema_updates"), 24);
+  EXPECT_EQ(state.string_scalar("valid_weights"), "ema");
+  EXPECT_FALSE(torch::equal(state.tensor("ema/decoder.output.weight"), state.tensor("model/decoder.output.weight")));
+  const std::string metrics = test::read_text(dir + "/resumed/metrics.jsonl");
+  EXPECT_NE(metrics.find("\"weights\":\"ema\""), std::string::npos) << metrics;
+}
+
+// Validation with the EMA on scores the EMA weights: the loss a checkpoint records is what
+// `s2s eval` measures on the validation pairs with its EMA weights, not with its raw ones.
+TEST(TrainCommand, ValidationWithEmaScoresTheEmaWeights) {
+  const std::string dir = fresh_dir("ema_valid");
+  const std::string prep = test::s2s_binary() + " prep --sample --no-progress ";
+  ASSERT_EQ(test::run_command(prep + "--sample-pairs 1000 --valid-count 0 --test-count 200 " + dir + "/held").exit_code, 0);
+  const std::string valid = dir + "/held/test.tsv";  // validation pairs we can also evaluate as TSV
+  const auto corpus = test::run_command(prep + "--sample-pairs 3000 --valid-count 0 --valid-tsv " + valid + " " + dir + "/corpus");
+  ASSERT_EQ(corpus.exit_code, 0) << corpus.err;
+  const auto train = test::run_command(test::s2s_binary() + " train" + kTinyTraining + " data.dir=" + dir +
+                                       "/corpus run.dir=" + dir + "/run train.max_steps=30 train.validate_every=0"
+                                       " checkpoint.every_steps=0 train.ema_decay=0.9");
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  const CheckpointState state = CheckpointStore::read_file(dir + "/run/checkpoints/" + CheckpointStore::file_name(30));
+  EXPECT_EQ(state.string_scalar("valid_weights"), "ema");
+  const std::string eval = test::s2s_binary() + " eval --json --beam 1 --tsv " + valid + " --checkpoint " + dir + "/run";
+  const auto with_ema = test::run_command(eval), raw = test::run_command(eval + " --raw-weights");
+  ASSERT_EQ(with_ema.exit_code, 0) << with_ema.err;
+  ASSERT_EQ(raw.exit_code, 0) << raw.err;
+  const double ema_loss = nlohmann::json::parse(with_ema.out)["loss"], raw_loss = nlohmann::json::parse(raw.out)["loss"];
+  EXPECT_NEAR(state.metrics.at("loss"), ema_loss, 1e-5);   // float32 sums in other batches
+  EXPECT_GT(std::abs(raw_loss - ema_loss), 1e-3) << "the raw and EMA weights must score apart for this test";
+}
 
 // Runs `script` with bash from a file (no quoting through the shell of popen).
 test::CommandResult run_script(const std::string& dir, const std::string& script) {

@@ -18,6 +18,7 @@
 #include "tests/support/PythonOracle.h"
 #include "tests/support/ScratchDir.h"
 #include "tests/support/Subprocess.h"
+#include "tests/trainer/cli/EmaCheckpoint.h"
 #include "tests/trainer/cli/TinyRun.h"
 
 namespace s2s {
@@ -237,6 +238,54 @@ TEST(TranslateCommand, SentencePieceOutputsAreDetokenizedAndItsModelIsRequired) 
   r = test::run_command("echo alpha | " + test::s2s_binary() + " translate --checkpoint " + scratch / "run");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find(scratch / "corpus/spm.tgt.model: tokenizer model not found"), std::string::npos) << r.err;
+}
+
+// ---- EMA weights (train.ema_decay) and --raw-weights --------------------------------------
+
+TEST(TranslateCommand, ACheckpointWithEmaWeightsDecodesWithThemUnlessRawWeightsAreAsked) {
+  const test::TinyRun t = test::tiny_run();
+  test::ScratchDir scratch("s2s-translate");
+  const std::string ema = test::ema_checkpoint(t, scratch / "ema.h5");  // raw: step 300, EMA: step 100
+  const auto run = [&](const std::string& checkpoint, const std::string& extra) {
+    const auto r = test::run_command(test::s2s_binary() + " translate --beam 3 --nbest 2 --input " + t.sources +
+                                     " --checkpoint " + checkpoint + extra);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r;
+  };
+  const auto step100 = run(test::step100_checkpoint(t), ""), step300 = run(t.checkpoint, "");
+  ASSERT_NE(step100.out, step300.out) << "the two weights must decode differently for this test to tell them apart";
+  const auto with_ema = run(ema, "");
+  EXPECT_EQ(with_ema.out, step100.out);
+  EXPECT_NE(with_ema.err.find("(step 300, ema weights)"), std::string::npos) << with_ema.err;
+  const auto raw = run(ema, " --raw-weights");
+  EXPECT_EQ(raw.out, step300.out);
+  EXPECT_NE(raw.err.find("(step 300, raw weights)"), std::string::npos) << raw.err;
+  // A checkpoint without EMA weights (format version 1, the layout older s2s wrote) has
+  // only its raw weights: --raw-weights changes nothing.
+  EXPECT_EQ(run(t.checkpoint, " --raw-weights").out, step300.out);
+  EXPECT_NE(step300.err.find("(step 300, raw weights)"), std::string::npos) << step300.err;
+  EXPECT_EQ(test::run_python("import h5py\nprint(h5py.File('" + t.checkpoint + "', 'r').attrs['format_version'], "
+                             "h5py.File('" + ema + "', 'r').attrs['format_version'])\n",
+                             scratch.path()),
+            "1 2\n");
+}
+
+TEST(TranslateCommand, EmaWeightsWithAGapAreRefusedInOneLine) {
+  const test::TinyRun t = test::tiny_run();
+  test::ScratchDir scratch("s2s-translate");
+  const std::string damaged = test::ema_checkpoint(t, scratch / "damaged.h5", "ema/decoder.output.bias");
+  const auto r = test::run_command(translate(t, "--checkpoint " + damaged));  // an ensemble with a damaged member
+  const auto alone = test::run_command(test::s2s_binary() + " translate --input " + t.sources + " --checkpoint " + damaged);
+  for (const auto& result : {r, alone}) {
+    EXPECT_EQ(result.exit_code, 1);
+    const std::string error = result.err.substr(std::min(result.err.find("s2s: error: "), result.err.size()));
+    EXPECT_NE(error.find(damaged + " holds EMA weights but no 'ema/decoder.output.bias'"), std::string::npos) << result.err;
+    EXPECT_NE(error.find("--raw-weights"), std::string::npos) << error;
+    EXPECT_EQ(error.find('\n'), error.size() - 1) << "one line: " << error;
+  }
+  // Its raw weights are whole: --raw-weights decodes.
+  EXPECT_EQ(test::run_command(test::s2s_binary() + " translate --raw-weights --input " + t.sources + " --checkpoint " +
+                              damaged).exit_code, 0);
 }
 
 // ---- Ensembles: --checkpoint given several times ------------------------------------------
