@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "core/Check.h"
 #include "core/Log.h"
 #include "data/BucketSampler.h"
@@ -51,10 +53,22 @@ void check_header(const ShardReader& reader, const ShardEntry& entry, const std:
             h.tgt_tokenizer, manifest.source.tokenizer, manifest.target.tokenizer);
 }
 
+DataOptions in_fixed_order(DataOptions options) {
+  options.shuffle = false;
+  return options;
+}
+
 }  // namespace
 
 CorpusReader::CorpusReader(const DataOptions& options, const std::string& split, int rank, int world_size,
                            uint64_t seed)
+    : CorpusReader(options, split, rank, world_size, seed, std::nullopt) {}
+
+CorpusReader::CorpusReader(const DataOptions& options, const std::string& split, WholeSplit whole)
+    : CorpusReader(in_fixed_order(options), split, 0, 1, 0, whole) {}
+
+CorpusReader::CorpusReader(const DataOptions& options, const std::string& split, int rank, int world_size,
+                           uint64_t seed, std::optional<WholeSplit> whole)
     : options_(options), split_(split), rank_(rank), world_size_(world_size), seed_(seed) {
   S2S_CHECK(world_size >= 1 && rank >= 0 && rank < world_size, "rank {} of {} is not a valid rank", rank,
             world_size);
@@ -64,7 +78,7 @@ CorpusReader::CorpusReader(const DataOptions& options, const std::string& split,
   source_vocab_ = load_vocab(dir, manifest_.source, "source");
   target_vocab_ = load_vocab(dir, manifest_.target, "target");
 
-  const int64_t n = entry.examples();
+  const int64_t n = whole && whole->max_pairs > 0 ? std::min(entry.examples(), whole->max_pairs) : entry.examples();
   S2S_CHECK(n >= world_size,
             "split '{}' of {} has {} pairs but there are {} ranks: every rank needs at least one pair", split, dir,
             n, world_size);
@@ -102,6 +116,8 @@ CorpusReader::CorpusReader(const DataOptions& options, const std::string& split,
     src_lengths.insert(src_lengths.end(), s.begin(), s.end());
     tgt_lengths.insert(tgt_lengths.end(), t.begin(), t.end());
   }
+  src_lengths.resize(static_cast<size_t>(n));  // the first max_pairs of a split scored in part
+  tgt_lengths.resize(static_cast<size_t>(n));
 
   store_ = std::make_unique<ExampleStore>(dir, entry, begin, end, source_vocab_.size(), target_vocab_.size());
   for (int64_t id = begin; id < end; ++id)
@@ -109,7 +125,7 @@ CorpusReader::CorpusReader(const DataOptions& options, const std::string& split,
                   store_->target_length(id) == tgt_lengths[static_cast<size_t>(id)],
               "corpus {} is corrupt: the lengths of pair {} disagree with its offsets; re-run s2s prep", dir, id);
   sampler_ = std::make_unique<BucketSampler>(std::move(src_lengths), std::move(tgt_lengths), options, world_size,
-                                             seed);
+                                             seed, /*keep_all=*/whole.has_value());
 
   // The plan depends on the corpus, the batching options and the world size: a cursor
   // saved under different ones would not resume the same sequence.
@@ -126,8 +142,12 @@ CorpusReader::CorpusReader(const DataOptions& options, const std::string& split,
   stats_.rank_kept = sampler_->kept(rank);
   stats_.dropped_too_long = sampler_->dropped_too_long();
   stats_.dropped_over_budget = sampler_->dropped_over_budget();
-  log.info("{} split of {}: {} pairs in {} shard{}; rank {} of {} owns pairs {}..{}", split, dir, n,
-           entry.shards.size(), entry.shards.size() == 1 ? "" : "s", rank, world_size, begin, end - 1);
+  if (whole)
+    log.info("{} split of {}: scoring {} of its {} pairs in fixed order, {} batches", split, dir, n,
+             entry.examples(), batches_in_epoch());
+  else
+    log.info("{} split of {}: {} pairs in {} shard{}; rank {} of {} owns pairs {}..{}", split, dir, n,
+             entry.shards.size(), entry.shards.size() == 1 ? "" : "s", rank, world_size, begin, end - 1);
   if (stats_.dropped_too_long + stats_.dropped_over_budget > 0)
     log.warn("{} split: dropped {} pairs longer than max_source_length={}/max_target_length={} and {} longer "
              "than max_tokens={} on their own",

@@ -41,6 +41,15 @@ class CorpusReader {
  public:
   // `split`: "train" or "valid". Throws s2s::Error (naming the file) on any problem.
   CorpusReader(const DataOptions& options, const std::string& split, int rank, int world_size, uint64_t seed);
+
+  // For scoring a split (validation): all of it, or its first `max_pairs` pairs (by id; 0:
+  // all), in one fixed order: not shuffled, no pair dropped for its length (one over
+  // data.max_tokens is a batch of its own), the same batches in every epoch whatever the
+  // number of ranks. The process loads all of them; ranks share the batches out (Validator).
+  struct WholeSplit {
+    int64_t max_pairs = 0;
+  };
+  CorpusReader(const DataOptions& options, const std::string& split, WholeSplit whole);
   ~CorpusReader();
   CorpusReader(const CorpusReader&) = delete;
   CorpusReader& operator=(const CorpusReader&) = delete;
@@ -64,6 +73,9 @@ class CorpusReader {
   const ReaderStats& stats() const { return stats_; }
 
  private:
+  // Both public constructors: `whole` set reads the split for scoring, as rank 0 of 1.
+  CorpusReader(const DataOptions& options, const std::string& split, int rank, int world_size, uint64_t seed,
+               std::optional<WholeSplit> whole);
   void start_epoch();  // plans the current epoch and starts prefetching from position_
 
   DataOptions options_;
