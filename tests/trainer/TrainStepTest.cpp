@@ -48,11 +48,8 @@ BatchTensors batch_of(const std::vector<std::pair<std::vector<int64_t>, std::vec
 // gets: a batch holding it has a non-finite loss, while every parameter stays finite.
 Seq2Seq poisoned_model() {
   ModelOptions m;
-  m.embed_dim = 8;
-  m.encoder_hidden = 8;
+  m.embed_dim = m.encoder_hidden = m.readout_dim = m.attention_dim = 8;
   m.decoder_hidden = 12;
-  m.attention_dim = 6;
-  m.readout_dim = 6;
   m.dropout = 0.0;
   torch::manual_seed(3);
   Seq2Seq model(m, kVocab, kVocab);
