@@ -13,7 +13,7 @@ constexpr uint64_t kEpochShuffle = 0xe90c5ULL;
 }
 
 BucketSampler::BucketSampler(std::vector<int32_t> src_lengths, std::vector<int32_t> tgt_lengths,
-                             const DataOptions& options, int groups, uint64_t seed)
+                             const DataOptions& options, int groups, uint64_t seed, bool keep_all)
     : src_lengths_(std::move(src_lengths)),
       tgt_lengths_(std::move(tgt_lengths)),
       options_(options),
@@ -37,7 +37,9 @@ BucketSampler::BucketSampler(std::vector<int32_t> src_lengths, std::vector<int32
     for (int64_t i = begin; i < end; ++i) {
       const int32_t s = src_lengths_[static_cast<size_t>(i)];
       const int32_t t = tgt_lengths_[static_cast<size_t>(i)];
-      if (s > options.max_source_length || t > options.max_target_length) {
+      if (keep_all) {
+        kept.push_back(i);
+      } else if (s > options.max_source_length || t > options.max_target_length) {
         ++dropped_too_long_;
       } else if (std::max(s, t) + 1 > options.max_tokens) {
         ++dropped_over_budget_;

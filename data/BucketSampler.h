@@ -39,8 +39,10 @@ struct PlannedBatch {
 class BucketSampler {
  public:
   // `src_lengths[i]`, `tgt_lengths[i]`: tokens of example i of the split, without </s>.
+  // `keep_all` (scoring a split): no pair is dropped for its length; one longer than
+  // max_tokens on its own is a batch of its own.
   BucketSampler(std::vector<int32_t> src_lengths, std::vector<int32_t> tgt_lengths, const DataOptions& options,
-                int groups, uint64_t seed);
+                int groups, uint64_t seed, bool keep_all = false);
 
   // The pairs group `group` of `groups` owns: global ids [first, second).
   static std::pair<int64_t, int64_t> group_range(int64_t num_examples, int group, int groups);

@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "core/Check.h"
 #include "core/Log.h"
 #include "data/BucketSampler.h"
@@ -52,10 +54,23 @@ void check_header(const ShardReader& reader, const ShardEntry& entry, const std:
             h.tgt_tokenizer, manifest.source.tokenizer, manifest.target.tokenizer);
 }
 
+DataOptions in_fixed_order(DataOptions options) {
+  options.shuffle = false;
+  options.groups = 1;  // one reader's batches in one sequence; the Validator shares them out
+  return options;
+}
+
 }  // namespace
 
 CorpusReader::CorpusReader(const DataOptions& options, const std::string& split, int rank, int world_size,
                            uint64_t seed)
+    : CorpusReader(options, split, rank, world_size, seed, std::nullopt) {}
+
+CorpusReader::CorpusReader(const DataOptions& options, const std::string& split, WholeSplit whole)
+    : CorpusReader(in_fixed_order(options), split, 0, 1, 0, whole) {}
+
+CorpusReader::CorpusReader(const DataOptions& options, const std::string& split, int rank, int world_size,
+                           uint64_t seed, std::optional<WholeSplit> whole)
     : options_(options), split_(split), rank_(rank), world_size_(world_size), seed_(seed) {
   S2S_CHECK(world_size >= 1 && rank >= 0 && rank < world_size, "rank {} of {} is not a valid rank", rank,
             world_size);
@@ -67,9 +82,9 @@ CorpusReader::CorpusReader(const DataOptions& options, const std::string& split,
 
   // Every rank reads the lengths of the whole split (to plan every group's batches) and
   // checks each shard's header and size; it verifies the checksums of the shards it loads.
-  const int64_t n = entry.examples();
-  src_lengths_.reserve(static_cast<size_t>(n));
-  tgt_lengths_.reserve(static_cast<size_t>(n));
+  const int64_t n = whole && whole->max_pairs > 0 ? std::min(entry.examples(), whole->max_pairs) : entry.examples();
+  src_lengths_.reserve(static_cast<size_t>(entry.examples()));
+  tgt_lengths_.reserve(static_cast<size_t>(entry.examples()));
   int64_t expected_first = 0;
   for (size_t k = 0; k < entry.shards.size(); ++k) {
     const ShardEntry& shard = entry.shards[k];
@@ -91,6 +106,9 @@ CorpusReader::CorpusReader(const DataOptions& options, const std::string& split,
     src_lengths_.insert(src_lengths_.end(), s.begin(), s.end());
     tgt_lengths_.insert(tgt_lengths_.end(), t.begin(), t.end());
   }
+  src_lengths_.resize(static_cast<size_t>(n));  // the first max_pairs of a split scored in part
+  tgt_lengths_.resize(static_cast<size_t>(n));
+  keep_all_ = whole.has_value();
   verified_.assign(entry.shards.size(), !options.verify_checksums);
   plan_groups(options.groups > 0 ? options.groups : world_size);
   // Load (and verify) what this rank will most likely read now, so that a bad shard is
@@ -104,9 +122,13 @@ CorpusReader::CorpusReader(const DataOptions& options, const std::string& split,
   stats_.split_examples = n;
   stats_.dropped_too_long = sampler_->dropped_too_long();
   stats_.dropped_over_budget = sampler_->dropped_over_budget();
-  log.info("{} split of {}: {} pairs in {} shard{}, planned in {} batch group{}; rank {} of {}", split, dir, n,
-           entry.shards.size(), entry.shards.size() == 1 ? "" : "s", groups_, groups_ == 1 ? "" : "s", rank,
-           world_size);
+  if (whole)
+    log.info("{} split of {}: scoring {} of its {} pairs in fixed order, {} batches", split, dir, n,
+             entry.examples(), batches_in_epoch());
+  else
+    log.info("{} split of {}: {} pairs in {} shard{}, planned in {} batch group{}; rank {} of {}", split, dir, n,
+             entry.shards.size(), entry.shards.size() == 1 ? "" : "s", groups_, groups_ == 1 ? "" : "s", rank,
+             world_size);
   if (stats_.dropped_too_long + stats_.dropped_over_budget > 0)
     log.warn("{} split: dropped {} pairs longer than max_source_length={}/max_target_length={} and {} longer "
              "than max_tokens={} on their own",
@@ -125,7 +147,7 @@ void CorpusReader::plan_groups(int groups) {
             "rank): every group needs at least one pair; use fewer groups or ranks",
             split_, options_.dir, n, groups);
   groups_ = groups;
-  sampler_ = std::make_unique<BucketSampler>(src_lengths_, tgt_lengths_, options_, groups, seed_);
+  sampler_ = std::make_unique<BucketSampler>(src_lengths_, tgt_lengths_, options_, groups, seed_, keep_all_);
   // The plan depends on the corpus, the batching options and the groups (not on the world
   // size): a cursor saved under different ones would not resume the same sequence. (With
   // groups = world size this is the fingerprint of version 1 cursors, which hashed that.)

@@ -44,6 +44,15 @@ class CorpusReader {
  public:
   // `split`: "train" or "valid". Throws s2s::Error (naming the file) on any problem.
   CorpusReader(const DataOptions& options, const std::string& split, int rank, int world_size, uint64_t seed);
+
+  // For scoring a split (validation): all of it, or its first `max_pairs` pairs (by id; 0:
+  // all), in one fixed order: not shuffled, no pair dropped for its length (one over
+  // data.max_tokens is a batch of its own), the same batches in every epoch whatever the
+  // number of ranks. The process loads all of them; ranks share the batches out (Validator).
+  struct WholeSplit {
+    int64_t max_pairs = 0;
+  };
+  CorpusReader(const DataOptions& options, const std::string& split, WholeSplit whole);
   ~CorpusReader();
   CorpusReader(const CorpusReader&) = delete;
   CorpusReader& operator=(const CorpusReader&) = delete;
@@ -71,6 +80,9 @@ class CorpusReader {
   const ReaderStats& stats() const { return stats_; }
 
  private:
+  // Both public constructors: `whole` set reads the split for scoring, as rank 0 of 1.
+  CorpusReader(const DataOptions& options, const std::string& split, int rank, int world_size, uint64_t seed,
+               std::optional<WholeSplit> whole);
   void plan_groups(int groups);  // the sampler and fingerprint for `groups`
   void load_span(int64_t first, int64_t last);  // makes the store hold pairs first..last
   void start_epoch();  // plans the current epoch and starts prefetching from position_
@@ -85,6 +97,7 @@ class CorpusReader {
   Vocab target_vocab_;
   std::vector<int32_t> src_lengths_;  // of every pair of the split, without </s>
   std::vector<int32_t> tgt_lengths_;
+  bool keep_all_ = false;  // a WholeSplit reader: no pair dropped for its length
   int groups_ = 0;
   std::unique_ptr<BucketSampler> sampler_;
   std::shared_ptr<const ExampleStore> store_;  // shared with the prefetch thread

@@ -83,6 +83,28 @@ Hdf5File Hdf5File::create(const std::string& path) {
   return Hdf5File(std::move(file), path);
 }
 
+Hdf5File Hdf5File::create_in_memory(const std::string& name) {
+  hdf5::silence_library_errors();
+  const std::string what = "cannot create HDF5 file " + name + " in memory";
+  hdf5::Handle fcpl(hdf5::check(H5Pcreate(H5P_FILE_CREATE), what), &H5Pclose);
+  hdf5::check(H5Pset_obj_track_times(fcpl.get(), false), what);  // root group: no timestamps
+  hdf5::Handle fapl(hdf5::check(H5Pcreate(H5P_FILE_ACCESS), what), &H5Pclose);
+  constexpr size_t kGrowBy = size_t{16} << 20;  // the image grows in steps of 16 MB
+  hdf5::check(H5Pset_fapl_core(fapl.get(), kGrowBy, /*backing_store=*/0), what);
+  hdf5::Handle file(hdf5::check(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), what),
+                    &H5Fclose);
+  return Hdf5File(std::move(file), name);
+}
+
+std::string Hdf5File::image() {
+  flush();
+  const std::string what = "cannot take the image of HDF5 file " + path_;
+  const ssize_t size = hdf5::check(H5Fget_file_image(file_.get(), nullptr, 0), what);
+  std::string bytes(static_cast<size_t>(size), '\0');
+  hdf5::check(H5Fget_file_image(file_.get(), bytes.data(), bytes.size()), what);
+  return bytes;
+}
+
 Hdf5File Hdf5File::open_read(const std::string& path) {
   hdf5::silence_library_errors();
   struct stat st {};

@@ -30,6 +30,11 @@ enum class Hdf5AttributeKind { kInteger, kFloat, kString, kOther };
 class Hdf5File {
  public:
   static Hdf5File create(const std::string& path);     // truncates an existing file
+  // A file built in memory only (HDF5's core driver, no backing store): nothing reaches the
+  // disk until the caller writes image() itself, so a full disk never fails inside HDF5
+  // (where a failed close leaves the library a file it crashes on at exit). `name` names it
+  // in messages.
+  static Hdf5File create_in_memory(const std::string& name);
   static Hdf5File open_read(const std::string& path);  // read-only
 
   const std::string& path() const { return path_; }
@@ -71,6 +76,8 @@ class Hdf5File {
   void flush();
   // Flushes and closes; throws when that fails (a full disk shows up here).
   void close();
+  // The bytes of the file as written so far (flushed first), e.g. of create_in_memory().
+  std::string image();
 
  private:
   Hdf5File(hdf5::Handle file, std::string path) : file_(std::move(file)), path_(std::move(path)) {}

@@ -1,10 +1,15 @@
 #pragma once
-// Label-smoothed cross entropy in fairseq's formulation, summed over non-pad targets:
+// Label-smoothed cross entropy in PyTorch's formulation, summed over non-pad targets:
 //
 //   loss_i = (1 - eps) * nll_i + eps / V * sum_v (-log p_v)      nll_i = -log p_{y_i}
 //
-// i.e. cross entropy against (1 - eps) * onehot(y_i) + eps * uniform(V). eps = 0 is plain
-// cross entropy. Targets equal to the pad id contribute nothing, not even to the count.
+// i.e. cross entropy against (1 - eps) * onehot(y_i) + eps * uniform(V): eps is spread over
+// all V classes, the target's included, exactly as torch.nn.functional.cross_entropy(...,
+// label_smoothing=eps, ignore_index=pad, reduction='sum') computes it (and Marian, OpenNMT-py
+// with label_smoothing). fairseq's label_smoothed_cross_entropy spreads it over the V - 1
+// other classes instead (eps / (V - 1) each); for a vocabulary of thousands the two differ
+// by eps / V. eps = 0 is plain cross entropy. Targets equal to the pad id contribute
+// nothing, not even to the count.
 #include <cstdint>
 
 #include <torch/torch.h>

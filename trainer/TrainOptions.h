@@ -39,6 +39,7 @@ struct TrainOptions {
   int64_t log_every = 50;
   int64_t validate_every = 500;
   ValidMetric valid_metric = ValidMetric::loss;
+  int64_t valid_max_pairs = 0;
   int early_stop_patience = 0;
   int64_t checksum_every = 200;
   double bucket_mb = 25.0;
@@ -100,6 +101,11 @@ struct TrainOptions {
       "better; validation then also decodes the validation split with the search: settings, "
       "each rank its share)",
       words_of<ValidMetric>());
+    v("valid_max_pairs", valid_max_pairs,
+      "validate on the first N pairs of the validation split (0: all of it); the split is always "
+      "scored in one fixed order, unshuffled, no pair dropped for its length, the same on any number "
+      "of ranks: a smaller N bounds the time a decoding valid_metric takes",
+      at_least(0));
     v("early_stop_patience", early_stop_patience,
       "stop after this many validations without improvement (0: never stop early)",
       at_least(0));

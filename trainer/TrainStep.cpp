@@ -70,6 +70,16 @@ TrainStep::TrainStep(Seq2Seq model, double label_smoothing, const TrainOptions& 
 
 TrainStep::~TrainStep() = default;
 
+void TrainStep::backward_zero() {
+  // A filler batch only keeps this rank in step with the others: every gradient bucket must
+  // still be produced and all-reduced, but its contribution is exactly zero. Not the batch's
+  // loss x 0: a non-finite loss times 0 is NaN, and would reach every rank's gradients.
+  // sum(p * 0) has gradient exactly 0 for every (finite) parameter, and no forward pass.
+  torch::Tensor zero = torch::zeros({}, parameters_.front().options());
+  for (const auto& p : parameters_) zero = zero + (p * 0).sum();
+  zero.backward();
+}
+
 UpdateStats TrainStep::apply(const std::vector<BatchTensors>& micro_batches, int64_t step,
                              const std::function<void()>& backward_done) {
   S2S_ASSERT(!micro_batches.empty());
@@ -81,21 +91,23 @@ UpdateStats TrainStep::apply(const std::vector<BatchTensors>& micro_batches, int
   auto t0 = Clock::now();
   for (size_t micro = 0; micro < micro_batches.size(); ++micro) {
     const BatchTensors& batch = micro_batches[micro];
+    sync_->set_sync_enabled(micro + 1 == micro_batches.size());
     auto phase = Clock::now();
+    if (batch.filler) {
+      backward_zero();
+      u.backward_seconds += seconds_since(phase);
+      continue;
+    }
     // The host knows the batch's token count and its ids were checked at load: no sync.
     const Seq2SeqOutput out = model_->forward(batch);
     const LossOutput loss = criterion_(out.logits, batch.tgt_out, batch.tgt_tokens);
-    // A filler batch only keeps this rank in step with the others: it runs backward (so
-    // every gradient bucket is produced and all-reduced) with zero weight.
-    const double weight = batch.filler ? 0.0 : 1.0;
-    sync_->set_sync_enabled(micro + 1 == micro_batches.size());
     u.forward_seconds += seconds_since(phase);
     phase = Clock::now();
-    (loss.loss_sum * weight).backward();
+    loss.loss_sum.backward();
     u.backward_seconds += seconds_since(phase);
-    sums[0] += loss.loss_sum.detach().to(torch::kFloat64) * weight;
-    sums[1] += loss.nll_sum.to(torch::kFloat64) * weight;
-    sums[2] += static_cast<double>(loss.tokens) * weight;
+    sums[0] += loss.loss_sum.detach().to(torch::kFloat64);
+    sums[1] += loss.nll_sum.to(torch::kFloat64);
+    sums[2] += static_cast<double>(loss.tokens);
   }
   u.compute_seconds = seconds_since(t0);
 

@@ -50,6 +50,8 @@ class TrainStep {
   int nonfinite_in_row() const { return nonfinite_in_row_; }
 
  private:
+  void backward_zero();  // a filler batch's backward: every gradient exactly zero
+
   Seq2Seq model_;
   LabelSmoothedLoss criterion_;
   TrainOptions options_;

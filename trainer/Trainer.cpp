@@ -11,6 +11,7 @@
 #include "model/BatchTensors.h"
 #include "trainer/StopSignal.h"
 #include "trainer/checkpoint/CheckpointCodec.h"
+#include "trainer/checkpoint/DurableFile.h"
 #include "trainer/comm/ParameterChecksum.h"
 #include "trainer/config/ConfigWriter.h"
 
@@ -44,8 +45,9 @@ void Trainer::open_run_dir() {
   // Rank 0 owns the run directory; the resolved config is the run's record of itself.
   if (runtime_.rank() != 0) return;
   std::filesystem::create_directories(config_.run.dir);
+  // Written as every file of the run: complete or not at all, checked (a full disk is an error).
   const std::string config_path = config_.run.dir + "/config.yaml";
-  std::ofstream(config_path) << ConfigWriter::to_yaml(config_);
+  DurableFile::write_atomically(config_path, ConfigWriter::to_yaml(config_));
   metrics_ = std::make_unique<MetricsLog>(config_.run.dir + "/metrics.jsonl");
 }
 
@@ -54,7 +56,8 @@ void Trainer::open_data() {
   const int rank = runtime_.rank(), world = runtime_.world_size();
   const auto seed = static_cast<uint64_t>(config_.run.seed);
   train_data_ = std::make_unique<CorpusReader>(config_.data, "train", rank, world, seed);
-  valid_data_ = std::make_unique<CorpusReader>(config_.data, "valid", rank, world, seed);
+  valid_data_ = std::make_unique<CorpusReader>(config_.data, "valid",
+                                               CorpusReader::WholeSplit{config_.train.valid_max_pairs});
   const auto& stats = train_data_->stats();
   log.info("corpus {}: {} training pairs ({} dropped as too long), {} updates per epoch",
            config_.data.dir, stats.split_examples, stats.dropped_too_long,
@@ -291,7 +294,8 @@ void Trainer::save_checkpoint(int64_t step, const std::string& why) {
   state.config_yaml = ConfigWriter::to_yaml(config_);
   state.vocab_hashes = {{"src", train_data_->source_vocab().hash()},
                         {"tgt", train_data_->target_vocab().hash()}};
-  if (last_valid_) {
+  // Only what was measured on these weights: a validation of an earlier step is not theirs.
+  if (last_valid_ && last_valid_step_ == step) {
     state.scalars["valid_weights"] = std::string(name_of(valid_weights_));  // what the metrics were measured on
     state.metrics["loss"] = last_valid_->loss;
     if (last_valid_->decoded) {
@@ -342,7 +346,8 @@ TrainResult Trainer::run() {
     if (t.checksum_every > 0 && step % t.checksum_every == 0) check_parameters(step);
     const bool stop_early = t.validate_every > 0 && step % t.validate_every == 0 && validate_and_track(step);
     const int64_t every = config_.checkpoint.every_steps;
-    if (every > 0 && step % every == 0) {
+    // The last update's checkpoint is finish()'s, written after the final validation.
+    if (every > 0 && step % every == 0 && !budget_spent(step)) {
       save_checkpoint(step, "every_steps");
       last_saved = step;
     }
@@ -378,6 +383,7 @@ void Trainer::check_parameters(int64_t step) {
 bool Trainer::validate_and_track(int64_t step) {
   const TrainOptions& t = config_.train;
   last_valid_ = validate(step);
+  last_valid_step_ = step;
   const double value = last_valid_->metric(t.valid_metric);
   step_->schedule().observe_validation(value);
   early_stop_.observe(value);
@@ -388,10 +394,17 @@ void Trainer::finish(TrainResult& result, int64_t last_saved) {
   const TrainOptions& t = config_.train;
   // A run that ends off the validation cadence validates its final weights (not after a
   // signal: a preempted job has seconds, and the run goes on elsewhere).
+  bool validated_now = false;
   if (result.stop_reason != StopReason::signal &&
-      (t.validate_every == 0 || result.steps % t.validate_every != 0) && result.steps >= first_step_)
+      (t.validate_every == 0 || result.steps % t.validate_every != 0) && result.steps >= first_step_) {
     last_valid_ = validate(result.steps);
-  if (last_saved != result.steps) save_checkpoint(result.steps, std::string(name_of(result.stop_reason)));
+    last_valid_step_ = result.steps;
+    validated_now = true;
+  }
+  // The final checkpoint holds the final validation: one written at this step before it
+  // (a max_minutes stop is known only after the step's checkpoint) is written again.
+  if (last_saved != result.steps || validated_now)
+    save_checkpoint(result.steps, std::string(name_of(result.stop_reason)));
   if (arrivals_) {
     const std::string label = fmt::format("end-of-run arrival count, step {}", result.steps);
     CollectiveWatchdog::Scope armed(*watchdog_, label, announce(label));
@@ -433,13 +446,13 @@ ValidationResult Trainer::validate(int64_t step) {
     reduce();
   });
   if (v.decoded)
-    log.info("validation: loss {:.4f} | ppl {:.2f} | {} tokens | BLEU {:.2f} | chrF {:.2f} | exact "
-             "{:.2f}% | TER {:.2f}% | {} segments | {:.1f} s",
-             v.loss, std::exp(std::min(v.loss, 50.0)), v.tokens, v.scores.bleu.bleu, v.scores.chrf,
-             v.scores.exact_match, v.scores.token_error_rate, v.scores.segments, v.seconds);
+    log.info("validation: loss {:.4f} | ppl {:.2f} | {} pairs | {} tokens | BLEU {:.2f} | chrF {:.2f} | "
+             "exact {:.2f}% | TER {:.2f}% | {:.1f} s",
+             v.loss, std::exp(std::min(v.loss, 50.0)), v.pairs, v.tokens, v.scores.bleu.bleu, v.scores.chrf,
+             v.scores.exact_match, v.scores.token_error_rate, v.seconds);
   else
-    log.info("validation: loss {:.4f} | ppl {:.2f} | {} tokens", v.loss,
-             std::exp(std::min(v.loss, 50.0)), v.tokens);
+    log.info("validation: loss {:.4f} | ppl {:.2f} | {} pairs | {} tokens | {:.1f} s", v.loss,
+             std::exp(std::min(v.loss, 50.0)), v.pairs, v.tokens, v.seconds);
   if (metrics_) {
     nlohmann::json record = v.record(step);
     record["weights"] = name_of(valid_weights_);  // raw or ema: which weights were validated
@@ -487,6 +500,12 @@ std::optional<StopReason> Trainer::stop_reason(int64_t step, bool* checkpoint_du
   }
   if ((flags / kField) % kField > 0) return StopReason::max_minutes;
   return std::nullopt;
+}
+
+bool Trainer::budget_spent(int64_t step) const {
+  // The budgets every rank knows without talking (max_minutes is agreed at the next step).
+  const TrainOptions& t = config_.train;
+  return (t.max_steps > 0 && step >= t.max_steps) || (t.max_epochs > 0 && epochs_finished() >= t.max_epochs);
 }
 
 int64_t Trainer::epochs_finished() const {

@@ -99,6 +99,7 @@ class Trainer {
   // Announces the next collective to rank 0's arrival record; returns its arrival number.
   int64_t announce(const std::string& label);
   int64_t epochs_finished() const;
+  bool budget_spent(int64_t step) const;  // max_steps or max_epochs ends the run after update `step`
   double eta_seconds(int64_t step, double seconds_per_step) const;
 
   Config config_;
@@ -127,6 +128,7 @@ class Trainer {
   int64_t arrival_ = 0;                   // collectives announced so far (same on every rank)
   int64_t first_step_ = 1;               // 1, or the step after the resumed checkpoint
   std::optional<ValidationResult> last_valid_;  // the last validation (none yet: nullopt)
+  int64_t last_valid_step_ = 0;                 // the step it measured (0: none)
   Clock::time_point last_checkpoint_;
   Clock::time_point start_;
 };

@@ -28,6 +28,7 @@ nlohmann::json ValidationResult::record(int64_t step) const {
                       {"loss", loss},
                       {"ppl", std::exp(std::min(loss, 50.0))},
                       {"tokens", tokens},
+                      {"pairs", pairs},
                       {"seconds", seconds}};
   if (decoded) {
     r["bleu"] = scores.bleu.bleu;
@@ -52,31 +53,41 @@ ValidationResult Validator::run(const ReduceHook& around_reduce) {
   const auto start = Clock::now();
   torch::NoGradGuard no_grad;
   model_->eval();
-  double nll = 0;
-  int64_t tokens = 0;
+  // The whole split in its fixed order, batch b on rank b % world: the same batches on any
+  // number of ranks, each batch's loss in its own slot of the all-reduce (the others add
+  // zeros, exactly), summed in batch order: the same loss, bit for bit, on any world size.
+  ReaderCursor first = data_.cursor();
+  first.epoch = 1;
+  first.position = 0;
+  data_.restore(first);
+  const int64_t batches = data_.batches_in_epoch();
+  std::vector<double> nll(static_cast<size_t>(batches), 0.0);
+  int64_t tokens = 0, pairs = 0;
   CorpusScorer scorer;
-  // One pass over this rank's part of the validation split (next() ends the epoch). Filler
-  // batches repeat real ones only to keep ranks in step: they count for nothing.
-  while (auto share = data_.next()) {
-    for (const Batch& batch : *share) {
-      if (batch.filler) continue;
-      const BatchTensors b = BatchTensors::from(batch, device_);
-      const TeacherForcedLoss loss = translator_.loss(b);
-      nll += loss.nll_sum;
-      tokens += loss.tokens;
-      if (!decode_) continue;
-      const std::vector<NBest> outputs = translator_.search(b.src, b.src_lengths);
-      for (int64_t r = 0; r < batch.size; ++r) {
-        // The reference: row r of tgt_out without </s> and padding.
-        const auto* row = batch.tgt_out.data() + r * batch.tgt_len;
-        const std::vector<int64_t> reference(row, row + batch.tgt_lengths[static_cast<size_t>(r)] - 1);
-        const std::string ref_text = translator_.detokenize(reference);
-        scorer.add(translator_.detokenize(outputs[static_cast<size_t>(r)].at(0).tokens), {ref_text});
-      }
+  // A scoring reader is one group on one rank: each next() is one batch.
+  for (int64_t index = 0; auto share = data_.next(); ++index) {
+    const Batch& batch = share->front();
+    if (index % comm_.size() != comm_.rank() || batch.filler) continue;
+    const BatchTensors b = BatchTensors::from(batch, device_);
+    const TeacherForcedLoss loss = translator_.loss(b);
+    nll[static_cast<size_t>(index)] = loss.nll_sum;
+    tokens += loss.tokens;
+    pairs += batch.size;
+    if (!decode_) continue;
+    const std::vector<NBest> outputs = translator_.search(b.src, b.src_lengths);
+    for (int64_t r = 0; r < batch.size; ++r) {
+      // The reference: row r of tgt_out without </s> and padding.
+      const auto* row = batch.tgt_out.data() + r * batch.tgt_len;
+      const std::vector<int64_t> reference(row, row + batch.tgt_lengths[static_cast<size_t>(r)] - 1);
+      const std::string ref_text = translator_.detokenize(reference);
+      scorer.add(translator_.detokenize(outputs[static_cast<size_t>(r)].at(0).tokens), {ref_text});
     }
   }
-  // [nll, tokens, metric statistics...] summed over the ranks in one all-reduce.
-  std::vector<double> sums{nll, static_cast<double>(tokens)};
+  // [nll of each batch..., tokens, pairs, metric statistics...] summed over the ranks in one
+  // all-reduce (counts and statistics are integers: exact in float64).
+  std::vector<double> sums = nll;
+  sums.push_back(static_cast<double>(tokens));
+  sums.push_back(static_cast<double>(pairs));
   if (decode_) {
     const std::vector<double> stats = scorer.statistics();
     sums.insert(sums.end(), stats.begin(), stats.end());
@@ -91,11 +102,15 @@ ValidationResult Validator::run(const ReduceHook& around_reduce) {
   const double* t = totals.data_ptr<double>();
 
   ValidationResult result;
-  result.tokens = static_cast<int64_t>(std::llround(t[1]));
-  result.loss = t[0] / std::max(t[1], 1.0);
+  double nll_sum = 0;
+  for (int64_t b = 0; b < batches; ++b) nll_sum += t[b];
+  const double token_count = t[batches];
+  result.tokens = static_cast<int64_t>(std::llround(token_count));
+  result.pairs = static_cast<int64_t>(std::llround(t[batches + 1]));
+  result.loss = nll_sum / std::max(token_count, 1.0);
   if (decode_) {
     result.decoded = true;
-    result.scores = CorpusScorer::from_statistics(std::vector<double>(t + 2, t + totals.numel()));
+    result.scores = CorpusScorer::from_statistics(std::vector<double>(t + batches + 2, t + totals.numel()));
   }
   result.seconds = seconds_since(start);
   return result;

@@ -1,6 +1,8 @@
 #pragma once
-// One validation of a training run, collective over all ranks: each rank scores its share of
-// the validation split (its CorpusReader) and the sums are all-reduced.
+// One validation of a training run, collective over all ranks: the split is read whole and
+// in a fixed order (CorpusReader::WholeSplit: no shuffle, nothing dropped for its length, the
+// same batches on every world size, after every resume); rank r scores batches r, r + world,
+// ... and the sums are all-reduced.
 //   - always: the label-smoothing-free loss per target token under teacher forcing;
 //   - with decoding (train.valid_metric bleu, chrf or exact_match): each rank also decodes
 //     its share with the Translator's search options and scores the detokenized outputs
@@ -25,20 +27,22 @@ namespace s2s {
 struct ValidationResult {
   double loss = 0;        // nats per target token
   int64_t tokens = 0;     // target tokens, all ranks
+  int64_t pairs = 0;      // validation pairs scored, all ranks
   bool decoded = false;   // whether `scores` were computed
   MetricScores scores;    // of the decoded outputs, all ranks
   double seconds = 0;     // wall time of this validation
 
   // The value of train.valid_metric `which`.
   double metric(ValidMetric which) const;
-  // The metrics.jsonl record: kind, step, loss, ppl, tokens, seconds, and with decoding
+  // The metrics.jsonl record: kind, step, loss, ppl, tokens, pairs, seconds, and with decoding
   // bleu, chrf, exact_match, token_error_rate, segments.
   nlohmann::json record(int64_t step) const;
 };
 
 class Validator {
  public:
-  // `data`, `translator` and `comm` must outlive the Validator; `model` is the translator's.
+  // `data` (a CorpusReader::WholeSplit reader), `translator` and `comm` must outlive the
+  // Validator; `model` is the translator's. Batches are shared by comm.rank() and comm.size().
   Validator(CorpusReader& data, Seq2Seq model, Translator& translator, Communicator& comm,
             torch::Device device, bool decode);
 

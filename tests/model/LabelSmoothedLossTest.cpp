@@ -1,14 +1,18 @@
-// Specification of LabelSmoothedLoss (fairseq's formulation):
+// Specification of LabelSmoothedLoss (PyTorch's formulation, eps over all V classes):
 //   loss_i = (1 - eps) * nll_i + eps / V * sum_v(-log p_v),  summed over non-pad targets,
 // with nll_sum the plain negative log-likelihood and tokens the number of non-pad targets.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+
+#include <fmt/format.h>
 
 #include <cmath>
 
 #include "tests/model/ModelTestUtil.h"
 #include "core/Error.h"
 #include "model/LabelSmoothedLoss.h"
+#include "tests/support/PythonOracle.h"
+#include "tests/support/ScratchDir.h"
 
 namespace s2s {
 namespace {
@@ -43,6 +47,35 @@ TEST(LabelSmoothedLoss, WithoutSmoothingEqualsCrossEntropySummedOverNonPadTarget
   EXPECT_EQ(out.tokens, 15 - 1 - 3);
   EXPECT_NEAR(out.loss_sum.item<double>(), reference.item<double>(), 1e-4);
   EXPECT_NEAR(out.nll_sum.item<double>(), reference.item<double>(), 1e-4);
+}
+
+// Against PyTorch itself (the venv's python torch, an independent implementation):
+// F.cross_entropy(label_smoothing=eps, ignore_index=pad, reduction='sum') in float64.
+TEST(LabelSmoothedLoss, EqualsPyTorchsCrossEntropyWithLabelSmoothing) {
+  test::deterministic();
+  const int64_t V = 9;
+  const auto logits = torch::randn({2, 5, V}, torch::kDouble);
+  auto targets = torch::randint(1, V, {2, 5}, torch::kLong);
+  targets[0][3] = kPadId;
+  targets[1][4] = kPadId;
+  std::string values, ids;
+  const auto l = logits.contiguous();
+  for (int64_t i = 0; i < l.numel(); ++i) values += fmt::format("{}{:.17g}", i ? "," : "", l.data_ptr<double>()[i]);
+  for (int64_t i = 0; i < targets.numel(); ++i) ids += fmt::format("{}{}", i ? "," : "", targets.data_ptr<int64_t>()[i]);
+  test::ScratchDir scratch("s2s-ls-oracle");
+  for (const double eps : {0.0, 0.1, 0.3}) {
+    const std::string out = test::run_python(
+        "import torch\nimport torch.nn.functional as F\n"
+        "x = torch.tensor([" + values + "], dtype=torch.float64).view(-1, " + std::to_string(V) + ")\n"
+        "y = torch.tensor([" + ids + "], dtype=torch.int64)\n"
+        "print(repr(F.cross_entropy(x, y, ignore_index=" + std::to_string(kPadId) + ", reduction='sum', "
+        "label_smoothing=" + fmt::format("{}", eps) + ").item()))\n",
+        scratch.path());
+    double expected = 0;
+    ASSERT_NO_THROW(expected = std::stod(out)) << out;
+    const auto ours = LabelSmoothedLoss(eps)(logits, targets);
+    EXPECT_NEAR(ours.loss_sum.item<double>(), expected, 1e-12 * std::abs(expected)) << "eps " << eps;
+  }
 }
 
 // Against the formula evaluated element by element in double precision, independently of

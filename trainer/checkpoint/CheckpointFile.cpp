@@ -8,6 +8,7 @@
 #include "data/Hdf5File.h"
 #include "data/Sha256.h"
 #include "trainer/checkpoint/CheckpointCodec.h"
+#include "trainer/checkpoint/DurableFile.h"
 
 namespace s2s {
 namespace fs = std::filesystem;
@@ -136,7 +137,10 @@ int64_t CheckpointFile::version_of(const CheckpointState& state) {
 }
 
 void CheckpointFile::write(const std::string& path, const CheckpointState& state, const FaultHook& fault) {
-  Hdf5File file = Hdf5File::create(path);
+  // Built in memory, then written with one checked, synced write of our own: a full disk
+  // fails that write (one clear error) and never an HDF5 call, whose failed close would
+  // leave the library a half-closed file that it crashes on at exit.
+  Hdf5File file = Hdf5File::create_in_memory(path);
   fault("created");
   file.set_attribute("format", kFormat);
   file.set_attribute("format_version", version_of(state));
@@ -168,10 +172,12 @@ void CheckpointFile::write(const std::string& path, const CheckpointState& state
     write_bytes(file, rank_dataset(r, "cuda_rng_state"), rank.cuda_rng_state.data(), rank.cuda_rng_state.size());
     fault("rank");
   }
-  file.flush();
+  const std::string image = file.image();
   fault("flushed");
   file.close();
   fault("closed");
+  DurableFile::write_synced(path, image);
+  fault("written");
 }
 
 

@@ -56,6 +56,17 @@ void DurableFile::write_synced(const std::string& path, const std::string& text)
   S2S_CHECK(::close(fd) == 0, "cannot finish writing {}: {} (disk full?)", path, std::strerror(errno));
 }
 
+void DurableFile::write_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = temp_name(path);
+  try {
+    write_synced(tmp, text);
+    rename_synced(tmp, path);
+  } catch (const Error&) {
+    std::remove(tmp.c_str());
+    throw;
+  }
+}
+
 void DurableFile::rename_synced(const std::string& from, const std::string& to) {
   S2S_CHECK(std::rename(from.c_str(), to.c_str()) == 0, "cannot rename {} to {}: {}", from, to,
             std::strerror(errno));

@@ -14,6 +14,10 @@ class DurableFile {
   static void sync_dir(const std::string& dir);
   // Writes `text` to `path` (truncating) and syncs it; throws naming the file (disk full?).
   static void write_synced(const std::string& path, const std::string& text);
+  // Replaces `path` by a file holding `text`, complete or not at all: written and synced
+  // under temp_name(path), then rename_synced. On failure the temporary is removed, `path`
+  // is as it was, and an s2s::Error names the file.
+  static void write_atomically(const std::string& path, const std::string& text);
   // rename(2) within one directory (atomic: a reader sees the old or the new file, never a
   // mix), then syncs that directory.
   static void rename_synced(const std::string& from, const std::string& to);

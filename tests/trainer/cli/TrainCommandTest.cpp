@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <regex>
 #include <string>
 
@@ -105,6 +106,63 @@ TEST(TrainCommand, BleuAsValidationMetricDecodesEveryRanksShareAndRanksCheckpoin
   const auto best = test::run_command(": | " + test::s2s_binary() + " translate --best --checkpoint " + dir + "/run");
   EXPECT_EQ(best.exit_code, 0) << best.err;
   EXPECT_NE(best.err.find("best checkpoint by validation bleu"), std::string::npos) << best.err;
+}
+
+// metrics.jsonl's validation records by step.
+std::map<int64_t, nlohmann::json> valid_records(const std::string& metrics_path) {
+  std::map<int64_t, nlohmann::json> out;
+  std::istringstream lines(test::read_text(metrics_path));
+  for (std::string line; std::getline(lines, line);) {
+    const auto j = nlohmann::json::parse(line);
+    if (j["kind"] == "valid") out[j["step"].get<int64_t>()] = j;
+  }
+  return out;
+}
+
+TEST(TrainCommand, ACheckpointCarriesOnlyTheValidationOfItsOwnWeights) {
+  // Validations at 20, 40 and (the final one) 45; checkpoints at 10, 20, 30, 40 and 45. The
+  // checkpoints of 20 and 40 carry the validation of their step (validated first), those of
+  // 10 and 30 none (their weights were never validated), the final one the final validation.
+  const std::string dir = fresh_dir("own_metrics");
+  ASSERT_EQ(test::run_command(test::s2s_binary() + " prep --sample --sample-pairs 600 --valid-count 40 "
+                              "--test-count 10 --no-progress " + dir + "/corpus").exit_code, 0);
+  const auto r = test::run_command(test::s2s_binary() + " train" + kTinyTraining + " data.dir=" + dir +
+                                   "/corpus run.dir=" + dir + "/run train.max_steps=45 train.validate_every=20"
+                                   " checkpoint.every_steps=10 checkpoint.keep_last=1 checkpoint.keep_best=1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto valid = valid_records(dir + "/run/metrics.jsonl");
+  ASSERT_EQ(valid.size(), 3u) << r.err;
+  ASSERT_TRUE(valid.count(20) && valid.count(40) && valid.count(45)) << r.err;
+  // Retention keeps the best validated one and the latest; an unvalidated one never counts as best.
+  std::map<int64_t, CheckpointStore::Info> kept;
+  for (const auto& c : CheckpointStore(dir + "/run").list()) kept[c.step] = c;
+  ASSERT_TRUE(kept.count(45)) << "the final checkpoint is gone";
+  for (const auto& [step, c] : kept) {
+    ASSERT_TRUE(valid.count(step)) << "checkpoint " << c.file << " was kept but never validated";
+    EXPECT_EQ(c.metrics.at("loss"), valid.at(step)["loss"].get<double>()) << c.file;
+    EXPECT_EQ(CheckpointStore::read_file(c.path).metrics.at("loss"), valid.at(step)["loss"].get<double>()) << c.file;
+  }
+  // Without retention: every checkpoint, and only the validated ones with metrics.
+  const auto all = test::run_command(test::s2s_binary() + " train" + kTinyTraining + " data.dir=" + dir +
+                                     "/corpus run.dir=" + dir + "/all train.max_steps=45 train.validate_every=20"
+                                     " checkpoint.every_steps=10 checkpoint.keep_last=10 checkpoint.keep_best=0");
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  std::vector<int64_t> steps;
+  for (const auto& c : CheckpointStore(dir + "/all").list()) {
+    steps.push_back(c.step);
+    if (c.step == 10 || c.step == 30) {
+      EXPECT_TRUE(c.metrics.empty()) << c.file << " carries a validation of other weights";
+      EXPECT_TRUE(CheckpointStore::read_file(c.path).metrics.empty()) << c.file;
+    } else {
+      ASSERT_EQ(c.metrics.count("loss"), 1u) << c.file;
+      EXPECT_EQ(c.metrics.at("loss"), valid_records(dir + "/all/metrics.jsonl").at(c.step)["loss"].get<double>());
+    }
+  }
+  EXPECT_EQ(steps, (std::vector<int64_t>{10, 20, 30, 40, 45}));
+  const auto best = test::run_command(": | " + test::s2s_binary() + " translate --best --checkpoint " + dir + "/all");
+  EXPECT_EQ(best.exit_code, 0) << best.err;
+  EXPECT_TRUE(std::regex_search(best.err, std::regex("best checkpoint by validation loss: .*ckpt-000000(20|40|45)\\.h5")))
+      << best.err;
 }
 
 TEST(TrainCommand, ASecondTrainingOnTheSameRunDirectoryIsRefused) {
@@ -216,12 +274,15 @@ void expect_same_model(const std::string& a, const std::string& b) {
 // `extra`: more overrides for all three runs (the two-rank case turns the EMA on).
 void expect_bit_exact_resume(int ranks, const std::string& extra = "") {
   const std::string dir = fresh_dir("resume" + std::to_string(ranks));
-  ASSERT_EQ(test::run_command(test::s2s_binary() + " prep --sample --sample-pairs 3000 --no-progress " + dir + "/corpus").exit_code, 0);
-  // Dropout on: the RNG state must be restored too. Every update logged.
+  ASSERT_EQ(test::run_command(test::s2s_binary() + " prep --sample --sample-pairs 3000 --valid-count 60 "
+                              "--test-count 10 --no-progress " + dir + "/corpus").exit_code, 0);
+  // Dropout on: the RNG state must be restored too. Every update logged. Validation every 6
+  // updates with a decoding metric (BLEU by beam search; the loss always): the same weights
+  // must score the same after a resume, which feeds the schedule, early stopping and the best.
   // (Later overrides win, so the test's own come after the tiny model's.)
   const std::string common = "train" + std::string(kTinyTraining) + " data.dir=" + dir +
-                             "/corpus train.log_every=1 train.validate_every=0 "
-                             "checkpoint.every_steps=0 model.dropout=0.2" + extra;
+                             "/corpus train.log_every=1 train.validate_every=6 train.valid_metric=bleu "
+                             "search.beam_size=2 checkpoint.every_steps=0 model.dropout=0.2" + extra;
   auto straight = test::run_command(mpirun(ranks, common + " run.dir=" + dir + "/straight train.max_steps=24"));
   ASSERT_EQ(straight.exit_code, 0) << straight.err;
   auto first = test::run_command(mpirun(ranks, common + " run.dir=" + dir + "/resumed train.max_steps=12"));
@@ -235,6 +296,16 @@ void expect_bit_exact_resume(int ranks, const std::string& extra = "") {
   ASSERT_EQ(a.size(), 24u);
   ASSERT_EQ(b.size(), 24u);
   for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << "loss of update " << i + 1;
+  const auto va = valid_records(dir + "/straight/metrics.jsonl");
+  const auto vb = valid_records(dir + "/resumed/metrics.jsonl");
+  ASSERT_EQ(va.size(), 4u);  // at 6, 12, 18, 24
+  ASSERT_EQ(vb.size(), 4u);
+  for (const auto& [step, record] : va) {
+    ASSERT_TRUE(vb.count(step)) << "no validation at step " << step << " after the resume";
+    EXPECT_EQ(record["pairs"], 60) << step;
+    for (const char* key : {"loss", "tokens", "pairs", "bleu", "chrf", "exact_match", "token_error_rate"})
+      EXPECT_EQ(record[key], vb.at(step)[key]) << key << " of the validation at step " << step;
+  }
   expect_same_model(dir + "/straight/checkpoints/" + CheckpointStore::file_name(24),
                     dir + "/resumed/checkpoints/" + CheckpointStore::file_name(24));
 }

@@ -1,0 +1,119 @@
+// TrainStep on one process: a filler batch (a repeat that only keeps a rank in step with the
+// others) contributes exactly nothing to an update, even when its loss is not finite: the
+// update equals the one without it, bit for bit, and is not skipped.
+#include "trainer/TrainStep.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "data/TokenIds.h"
+#include "tests/trainer/comm/FakeCommunicator.h"
+
+namespace s2s {
+namespace {
+
+constexpr int64_t kVocab = 17;
+constexpr int64_t kPoison = kVocab - 1;  // a token only the filler batch holds
+
+// One batch of the given (source, target) rows, ids without </s>.
+BatchTensors batch_of(const std::vector<std::pair<std::vector<int64_t>, std::vector<int64_t>>>& rows,
+                      bool filler = false) {
+  Batch b;
+  b.size = static_cast<int64_t>(rows.size());
+  b.filler = filler;
+  for (const auto& [src, tgt] : rows) {
+    b.src_len = std::max<int64_t>(b.src_len, static_cast<int64_t>(src.size()) + 1);
+    b.tgt_len = std::max<int64_t>(b.tgt_len, static_cast<int64_t>(tgt.size()) + 1);
+  }
+  b.src.assign(b.size * b.src_len, kPadId);
+  b.tgt_in.assign(b.size * b.tgt_len, kPadId);
+  b.tgt_out.assign(b.size * b.tgt_len, kPadId);
+  for (int64_t r = 0; r < b.size; ++r) {
+    const auto& [src, tgt] = rows[static_cast<size_t>(r)];
+    for (size_t j = 0; j <= src.size(); ++j) b.src[r * b.src_len + j] = j < src.size() ? src[j] : kEosId;
+    for (size_t j = 0; j <= tgt.size(); ++j) {
+      b.tgt_out[r * b.tgt_len + j] = j < tgt.size() ? tgt[j] : kEosId;
+      b.tgt_in[r * b.tgt_len + j] = j == 0 ? kBosId : tgt[j - 1];
+    }
+    b.src_lengths.push_back(static_cast<int64_t>(src.size()) + 1);
+    b.tgt_lengths.push_back(static_cast<int64_t>(tgt.size()) + 1);
+    b.src_tokens += b.src_lengths.back();
+    b.tgt_tokens += b.tgt_lengths.back();
+  }
+  return BatchTensors::from(b, torch::kCPU);
+}
+
+// A tiny model whose embeddings of kPoison (source and target) are as large as a float
+// gets: a batch holding it has a non-finite loss, while every parameter stays finite.
+Seq2Seq poisoned_model() {
+  ModelOptions m;
+  m.embed_dim = m.encoder_hidden = m.readout_dim = m.attention_dim = 8;
+  m.decoder_hidden = 12;
+  m.dropout = 0.0;
+  torch::manual_seed(3);
+  Seq2Seq model(m, kVocab, kVocab);
+  torch::NoGradGuard no_grad;
+  for (auto& item : model->named_parameters())
+    if (item.key().find("embedding") != std::string::npos) item.value()[kPoison].fill_(3e38);
+  return model;
+}
+
+TrainOptions training() {
+  TrainOptions t;
+  t.lr = 0.01;
+  t.warmup_steps = 0;
+  t.accumulate = 2;
+  return t;
+}
+
+TEST(TrainStep, AFillerBatchContributesExactlyZeroEvenWhenItsLossIsNotFinite) {
+  const BatchTensors real = batch_of({{{4, 5, 6}, {7, 8}}, {{9, 10}, {11, 12, 13}}});
+  const BatchTensors filler = batch_of({{{4, kPoison, 6}, {7, kPoison, 8}}}, /*filler=*/true);
+
+  // The premise: the filler batch's loss is not finite (its parameters are).
+  {
+    Seq2Seq model = poisoned_model();
+    for (const auto& p : model->parameters()) ASSERT_TRUE(torch::isfinite(p).all().item<bool>());
+    const auto out = model->forward(filler.src, filler.src_lengths, filler.tgt_in);
+    ASSERT_FALSE(std::isfinite(LabelSmoothedLoss(0.1)(out.logits, filler.tgt_out).loss_sum.item<double>()));
+  }
+
+  test::FakeCommunicator comm_a(1), comm_b(1);
+  Seq2Seq with_filler = poisoned_model(), without = poisoned_model();
+  TrainStep step_a(with_filler, 0.1, training(), comm_a);
+  TrainStep step_b(without, 0.1, training(), comm_b);
+  const UpdateStats a = step_a.apply({real, filler}, 1);
+  const UpdateStats b = step_b.apply({real}, 1);
+
+  EXPECT_FALSE(a.skipped) << "the filler's non-finite loss reached the gradients";
+  EXPECT_EQ(a.tokens, b.tokens);
+  EXPECT_EQ(a.loss_sum, b.loss_sum);
+  EXPECT_EQ(a.grad_norm, b.grad_norm);
+  const auto pa = with_filler->named_parameters(), pb = without->named_parameters();
+  for (const auto& item : pa) {
+    EXPECT_TRUE(torch::equal(item.value(), pb[item.key()])) << item.key() << " differs";
+  }
+}
+
+TEST(TrainStep, AnUpdateOfOnlyFillerBatchesChangesNothingButTheStepCount) {
+  // A rank whose every micro-batch is a filler still takes part in the all-reduce (every
+  // gradient bucket, as the GradientSync's record shows) and sends zeros.
+  const BatchTensors filler = batch_of({{{4, kPoison, 6}, {7, 8}}}, /*filler=*/true);
+  test::FakeCommunicator comm(1);
+  Seq2Seq model = poisoned_model();
+  std::vector<torch::Tensor> before;
+  for (const auto& p : model->parameters()) before.push_back(p.detach().clone());
+  TrainStep step(model, 0.1, training(), comm);
+  const UpdateStats u = step.apply({filler, filler}, 1);
+  EXPECT_EQ(u.tokens, 0);
+  EXPECT_EQ(u.loss_sum, 0.0);
+  EXPECT_EQ(u.grad_norm, 0.0);
+  EXPECT_FALSE(u.skipped);
+  EXPECT_EQ(comm.record()->calls.load(), static_cast<int>(step.sync().buckets().size()) + 1);  // + the sums
+  const auto params = model->parameters();
+  for (size_t i = 0; i < params.size(); ++i) EXPECT_TRUE(torch::equal(params[i], before[i])) << i;
+}
+
+}  // namespace
+}  // namespace s2s
