@@ -134,9 +134,10 @@ TEST(Validator, MaxPairsScoresTheFirstPairsOfTheSplitOnAnyWorldSize) {
   CorpusReader reader(model.config().data, "valid", CorpusReader::WholeSplit{50});
   int64_t tokens = 0;
   std::set<int64_t> ids;
-  while (auto batch = reader.next()) {
-    for (int64_t id : batch->example_ids) ids.insert(id);
-    for (int64_t n : batch->tgt_lengths) tokens += n;
+  while (auto share = reader.next()) {
+    ASSERT_EQ(share->size(), 1u);  // a scoring reader: one batch per next()
+    for (int64_t id : share->front().example_ids) ids.insert(id);
+    for (int64_t n : share->front().tgt_lengths) tokens += n;
   }
   EXPECT_EQ(ids.size(), 50u);
   EXPECT_EQ(*ids.begin(), 0);
