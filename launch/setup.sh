@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Set-up for s2s on Debian 12: installs what is missing, configures and builds into build/.
-# Idempotent: a second run with nothing changed only asks ninja, which does nothing.
+# Idempotent: a second run with nothing changed does nothing and prints one line.
 #
-#   bash launch/setup.sh
+#   bash launch/setup.sh              # everything: s2s, the tests, the benchmarks
+#   bash launch/setup.sh s2s          # only these targets (and what they link)
+#
+# Each stage that has work to do says so and how long it took: packages, virtualenv (and
+# its size on disk), configure, build (how many build steps ninja will run).
 #
 # Environment (all optional):
 #   LIBTORCH=/path        use this LibTorch (a directory with share/cmake/Torch) instead of
@@ -24,8 +28,15 @@ JOBS="${S2S_JOBS:-$(nproc)}"
 # sacrebleu checks our BLEU/chrF), and numpy which both need.
 ORACLES=(numpy h5py sacrebleu)
 
+TARGETS=("$@")  # none: ninja's default, every target
+started=$SECONDS
+worked=0  # whether any stage had something to do
+
 say() { printf '[setup] %s\n' "$*" >&2; }
 die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
+# stage NAME WHAT: a stage starts; stage_done NAME [MORE]: it ended, with its time.
+stage() { worked=1; stage_start=$SECONDS; say "$1: $2"; }
+stage_done() { say "$1: done in $((SECONDS - stage_start)) s${2:+, $2}"; }
 
 # ---- Debian packages ---------------------------------------------------------------------
 APT_PACKAGES=(
@@ -48,31 +59,34 @@ for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then
-  say "installing Debian packages: ${missing[*]}"
+  stage packages "installing ${#missing[@]} Debian packages: ${missing[*]}"
   SUDO=""
   if [ "$(id -u)" != 0 ]; then
     command -v sudo >/dev/null || die "need root (or sudo) to install: ${missing[*]}"
     SUDO=sudo
   fi
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -q >/dev/null || die "apt-get update failed"
-  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null \
-    || die "apt-get install failed for: ${missing[*]}"
+  apt_log="$(mktemp /tmp/s2s-setup-apt.XXXXXX.log)"
+  $SUDO apt-get update -q >"$apt_log" 2>&1 || { tail -n 20 "$apt_log" >&2; die "apt-get update failed (log: $apt_log)"; }
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$apt_log" 2>&1 \
+    || { tail -n 20 "$apt_log" >&2; die "apt-get install failed for: ${missing[*]} (log: $apt_log)"; }
+  rm -f "$apt_log"
+  stage_done packages
 fi
 
 # ---- Python venv: torch (unless the user brings a LibTorch) and the test oracles ----------
 want=("${ORACLES[@]}")
 [ -n "${LIBTORCH:-}" ] || want+=("torch==$TORCH_VERSION")
 stamp="$VENV/.s2s-requirements"
-if [ ! -x "$VENV/bin/python" ]; then
-  say "creating the Python virtualenv $VENV"
-  python3 -m venv "$VENV" || die "python3 -m venv $VENV failed (is python3-venv installed?)"
-fi
-if [ "$(cat "$stamp" 2>/dev/null)" != "${want[*]}" ]; then
-  say "installing into $VENV: ${want[*]} (torch with CUDA is a few GB, once)"
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "${want[*]}" ]; then
+  stage virtualenv "installing into $VENV: ${want[*]} (torch with CUDA is a few GB, once)"
+  if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV" || die "python3 -m venv $VENV failed (is python3-venv installed?)"
+  fi
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${want[@]}" \
     || die "pip install ${want[*]} failed"
   echo "${want[*]}" > "$stamp"
+  stage_done virtualenv "$(du -sh "$VENV" 2>/dev/null | cut -f1) on disk"
 fi
 PYTHON="$VENV/bin/python"
 
@@ -90,18 +104,39 @@ else
 fi
 PREFIX_PATH="$TORCH_PREFIX${CMAKE_PREFIX_PATH:+;$CMAKE_PREFIX_PATH}"
 
-# ---- Configure (only when needed) and build -------------------------------------------------
+# ---- Configure (only when needed) -----------------------------------------------------------
 cache="$BUILD_DIR/CMakeCache.txt"
+configure_failed() { tail -n 30 "$BUILD_DIR/configure.log" >&2; die "cmake configure failed (full log: $BUILD_DIR/configure.log)"; }
 if [ ! -f "$cache" ] || ! grep -qxF "CMAKE_PREFIX_PATH:UNINITIALIZED=$PREFIX_PATH" "$cache" \
    || ! grep -qxF "S2S_PYTHON:FILEPATH=$PYTHON" "$cache"; then
-  say "configuring $BUILD_DIR"
+  stage configure "cmake $BUILD_DIR"
   mkdir -p "$BUILD_DIR"
   cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja \
     -DCMAKE_PREFIX_PATH="$PREFIX_PATH" -DS2S_PYTHON="$PYTHON" ${S2S_CMAKE_ARGS:-} \
-    > "$BUILD_DIR/configure.log" 2>&1 \
-    || { tail -n 30 "$BUILD_DIR/configure.log" >&2; die "cmake configure failed (full log: $BUILD_DIR/configure.log)"; }
+    > "$BUILD_DIR/configure.log" 2>&1 || configure_failed
   sed -n '/^-- s2s /,/^-- $/p' "$BUILD_DIR/configure.log" >&2
+  stage_done configure
+elif ninja -C "$BUILD_DIR" -n build.ninja 2>/dev/null | grep -q '^\['; then
+  # A CMakeLists.txt changed, or the git commit did (trainer/cli/CMakeLists.txt): ninja
+  # would re-run CMake first; do it here, so that the build step's count below is right.
+  stage configure "cmake again in $BUILD_DIR (a CMakeLists.txt or the git commit changed)"
+  ninja -C "$BUILD_DIR" build.ninja > "$BUILD_DIR/configure.log" 2>&1 || configure_failed
+  stage_done configure
 fi
-say "building (ninja -j$JOBS)"
-cmake --build "$BUILD_DIR" -j "$JOBS" || die "build failed"
-say "ready: $BUILD_DIR/s2s"
+
+# ---- Build: the targets asked for ------------------------------------------------------------
+what="${TARGETS[*]:-all targets}"
+# The steps ninja would run (one "[i/N] ..." line each in a dry run): 0 when up to date.
+dry=$(ninja -C "$BUILD_DIR" -n "${TARGETS[@]}" 2>&1) || die "cannot build $what: $(tail -n 1 <<<"$dry")"
+steps=$(grep -c '^\[' <<<"$dry" || true)
+if ((steps > 0)); then
+  total=$(ninja -C "$BUILD_DIR" -t commands "${TARGETS[@]}" 2>/dev/null | wc -l)
+  stage build "$what: $steps of its $total build steps to run (ninja -j$JOBS)"
+  ninja -C "$BUILD_DIR" -j "$JOBS" "${TARGETS[@]}" || die "build failed ($what)"
+  stage_done build
+fi
+if ((worked)); then
+  say "ready in $((SECONDS - started)) s: $BUILD_DIR/s2s ($what)"
+else
+  say "up to date: $BUILD_DIR/s2s ($what)"
+fi

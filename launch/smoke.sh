@@ -12,11 +12,16 @@
 # 3. runs the same command again: it resumes from that checkpoint and finishes
 # 4. translates a few held-out sources (`s2s translate`) and prints them beside the references
 # 5. evaluates the whole held-out set (`s2s eval`) and fails below 90% exact match
+# 6. draws the training curves (`s2s plot curves`) and the attention heatmap of one held-out
+#    example (`s2s plot attention`) beside the other outputs
+#
+# Set-up builds only what this job runs: `s2s` and the libraries it links (launch/test.sh
+# builds the rest: tests, benchmarks).
 #
 # Environment: S2S_SMOKE_RANKS (2), S2S_SMOKE_STOP_AT (600), S2S_BUILD_DIR (build/).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bash "$ROOT/launch/setup.sh"
+bash "$ROOT/launch/setup.sh" s2s
 cd "$ROOT"
 S2S="${S2S_BUILD_DIR:-$ROOT/build}/s2s"
 OUT=build/smoke
@@ -28,13 +33,13 @@ started=$SECONDS
 say() { printf '[smoke] %s\n' "$*"; }
 die() { printf '[smoke] FAILED: %s\n' "$*" >&2; exit 1; }
 
-say "1/5 sample corpus -> $OUT/corpus"
+say "1/6 sample corpus -> $OUT/corpus"
 "$S2S" prep --sample "$OUT/corpus" --force --no-progress
 
 train=(bash launch/mpirun.sh --ranks-per-node "$RANKS" --
        --config configs/smoke.yaml data.dir="$OUT/corpus" run.dir="$OUT/run")
 rm -rf "$OUT/run"
-say "2/5 training configs/smoke.yaml on $RANKS ranks -> $OUT/run; stopping it after step $STOP_AT"
+say "2/6 training configs/smoke.yaml on $RANKS ranks -> $OUT/run; stopping it after step $STOP_AT"
 "${train[@]}" &
 pid=$!
 # If this script stops early, the training must not go on without it.
@@ -58,25 +63,34 @@ ckpt=$(sed -n 's/.*"file": *"\([^"]*\)".*/\1/p' "$OUT/run/checkpoints/latest.jso
 [ -n "$ckpt" ] || die "no $OUT/run/checkpoints/latest.json after the stop"
 say "stopped with exit code 75; newest checkpoint: $OUT/run/checkpoints/$ckpt"
 
-say "3/5 the same command again: it resumes from the checkpoint"
+say "3/6 the same command again: it resumes from the checkpoint"
 "${train[@]}" || die "the resumed training failed (exit $?)"
 grep -q "resumed from .*$ckpt" "$OUT/run/train.log" || die "$OUT/run/train.log does not say that training resumed from $ckpt"
 
-say "4/5 translating held-out sources with the trained model (s2s translate)"
+say "4/6 translating held-out sources with the trained model (s2s translate)"
 head -n 8 "$OUT/corpus/test.tsv" | cut -f 1 > "$OUT/examples.src"
 head -n 8 "$OUT/corpus/test.tsv" | cut -f 2 > "$OUT/examples.ref"
 "$S2S" translate --checkpoint "$OUT/run" --input "$OUT/examples.src" --output "$OUT/examples.hyp"
 paste "$OUT/examples.src" "$OUT/examples.ref" "$OUT/examples.hyp" |
   awk -F '\t' '{ printf "  source     %s\n  reference  %s\n  output     %s  %s\n\n", $1, $2, $3, ($2 == $3 ? "(exact)" : "(differs)") }'
 
-say "5/5 held-out test set ($OUT/corpus/test.tsv)"
+say "5/6 held-out test set ($OUT/corpus/test.tsv)"
 "$S2S" eval --checkpoint "$OUT/run" --tsv "$OUT/corpus/test.tsv" --output "$OUT/test.hyp" | tee "$OUT/eval.txt"
 exact=$(sed -n 's/^exact match *\([0-9.]*\) %.*/\1/p' "$OUT/eval.txt")
 awk -v e="$exact" -v m="$MIN_EXACT" 'BEGIN { exit !(e != "" && e >= m) }' \
   || die "held-out exact match is '${exact}%', below ${MIN_EXACT}%: the model did not learn the task"
 
+say "6/6 pictures: training curves and the attention of held-out example 1"
+rm -rf "$OUT/curves.png" "$OUT/attention"
+"$S2S" plot curves "$OUT/run" -o "$OUT/curves.png" || die "s2s plot curves failed (exit $?)"
+"$S2S" plot attention --checkpoint "$OUT/run" --input "$OUT/examples.src" --lines 1 -o "$OUT/attention" \
+  || die "s2s plot attention failed (exit $?)"
+for png in "$OUT/curves.png" "$OUT/attention/attention-1.png"; do
+  [ -s "$png" ] || die "$png was not written"
+done
+
 say "held-out exact match ${exact}% (>= ${MIN_EXACT}%) in $((SECONDS - started)) s"
 say "corpus:   $ROOT/$OUT/corpus (s2s inspect $OUT/corpus)"
 say "run:      $ROOT/$OUT/run (config.yaml, train.log, metrics.jsonl, checkpoints/; s2s inspect $OUT/run)"
 say "outputs:  $ROOT/$OUT/test.hyp (the test set translated), $ROOT/$OUT/eval.txt"
-say "pictures: $S2S plot curves $OUT/run -o curves.png; $S2S plot attention --checkpoint $OUT/run --input $OUT/examples.src --lines 1 -o attention/"
+say "pictures: $ROOT/$OUT/curves.png (training curves), $ROOT/$OUT/attention/attention-1.png (attention of $OUT/examples.src line 1)"

@@ -14,6 +14,7 @@
 #include "trainer/comm/Runtime.h"
 #include "trainer/StopSignal.h"
 #include "trainer/Trainer.h"
+#include "trainer/cli/BuildInfo.h"
 #include "trainer/cli/Commands.h"
 
 namespace s2s::cli {
@@ -43,6 +44,7 @@ int train(const TrainArgs& args) {
     run_dir_lock = std::make_unique<RunDirLock>(config.run.dir);
     Log::add_file(config.run.dir + "/train.log");
   }
+  log.info("{}", BuildInfo::of_this_process().line());  // first, so that every train.log says what ran
   log.info("{} rank(s); this is {}", runtime.world_size(), runtime.describe());
   std::unique_ptr<Communicator> comm = runtime.make_communicator();
   ResumeRequest resume;

@@ -7,12 +7,14 @@
 
 #include "core/Error.h"
 #include "core/Log.h"
+#include "trainer/cli/BuildInfo.h"
 #include "trainer/cli/Commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"s2s: data-parallel Bahdanau-attention sequence-to-sequence training", "s2s"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "s2s 0.1.0");
+  app.set_version_flag("--version", [] { return s2s::cli::BuildInfo::of_this_process().line(); },
+                       "Print the version, the commit, LibTorch, CUDA/NCCL and the MPI library, and exit");
   s2s::cli::add_config_command(app);
   s2s::cli::add_prep_command(app);
   s2s::cli::add_inspect_command(app);
