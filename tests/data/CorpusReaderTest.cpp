@@ -247,6 +247,26 @@ TEST_F(SampleCorpus, ACursorResumesOnAnotherNumberOfRanksAtTheNextGlobalBatch) {
   ReaderCursor v1 = saved;
   v1.groups = 0;
   EXPECT_EQ(global_batches(o, 2, &v1, 4), rest);
+
+  // A cursor saved after the last global batch of an epoch (what a checkpoint then holds)
+  // resumes, on any world size, with the next epoch's first batch: nothing is repeated.
+  CorpusReader writer_at_end(o, "train", 0, 4, 4);
+  const int64_t in_epoch = writer_at_end.batches_in_epoch();
+  for (int64_t i = 0; i < in_epoch; ++i) ASSERT_TRUE(writer_at_end.next().has_value());
+  const ReaderCursor at_end = ReaderCursor::from_string(writer_at_end.cursor().to_string());
+  EXPECT_EQ(at_end.position, in_epoch);
+  CorpusReader resumed(o, "train", 1, 2, 4);
+  resumed.restore(at_end);
+  EXPECT_FALSE(resumed.next().has_value()) << "epoch 1 is over";
+  const auto first_of_epoch2 = resumed.next();
+  ASSERT_TRUE(first_of_epoch2.has_value());
+  EXPECT_EQ(resumed.epoch(), 2);
+  CorpusReader reference(o, "train", 1, 2, 4);
+  ReaderCursor epoch2 = at_end;
+  epoch2.epoch = 2;
+  epoch2.position = 0;
+  reference.restore(epoch2);
+  EXPECT_EQ(ids_of(*reference.next()), ids_of(*first_of_epoch2));
 }
 
 TEST_F(SampleCorpus, RefusesACursorFromAnotherSetup) {
