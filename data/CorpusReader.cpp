@@ -111,13 +111,12 @@ CorpusReader::CorpusReader(const DataOptions& options, const std::string& split,
   keep_all_ = whole.has_value();
   verified_.assign(entry.shards.size(), !options.verify_checksums);
   plan_groups(options.groups > 0 ? options.groups : world_size);
-  // Load (and verify) what this rank will most likely read now, so that a bad shard is
-  // named at start-up: its groups' pairs. An epoch that needs more (a resume with other
-  // groups, a world size that does not divide them) loads it when it starts.
-  const int64_t first_group = int64_t{rank} * groups_ / world_size;
-  const int64_t last_group = std::max(first_group, (int64_t{rank} + 1) * groups_ / world_size - 1);
-  load_span(BucketSampler::group_range(n, static_cast<int>(first_group), groups_).first,
-            BucketSampler::group_range(n, static_cast<int>(last_group), groups_).second - 1);
+  // Load (and verify) what this rank reads in the first epoch, so that a bad shard is named
+  // at start-up and the first epoch does not load again. An epoch that needs more (a resume
+  // with other groups, or a later epoch's pieces when the world size does not divide the
+  // groups) loads it when it starts.
+  const auto [first, last] = GlobalBatchPlan(*sampler_, 1).span(rank, world_size);
+  load_span(first, last);
 
   stats_.split_examples = n;
   stats_.dropped_too_long = sampler_->dropped_too_long();
