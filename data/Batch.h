@@ -19,7 +19,7 @@ struct Batch {
   std::vector<int64_t> tgt_in;
   std::vector<int64_t> tgt_out;
   std::vector<int64_t> tgt_lengths;  // (size) tokens of each row with </s> (= with <s>)
-  std::vector<int64_t> example_ids;  // (size) ids within the split, for tests and debugging
+  std::vector<int64_t> example_ids;  // (size) ids within the split: training keys dropout masks by them
   int64_t src_tokens = 0;  // sum of src_lengths: non-pad source tokens
   int64_t tgt_tokens = 0;  // sum of tgt_lengths: non-pad target tokens (the loss's denominator)
   // A copy of a real batch that only keeps this rank in step with the others (it happens only

@@ -21,6 +21,11 @@ BatchTensors BatchTensors::from(const Batch& b, const torch::Device& device) {
   t.src_lengths = to_tensor(b.src_lengths, b.size, 1, torch::kCPU).view({b.size});
   t.tgt_in = to_tensor(b.tgt_in, b.size, b.tgt_len, device);
   t.tgt_out = to_tensor(b.tgt_out, b.size, b.tgt_len, device);
+  if (static_cast<int64_t>(b.example_ids.size()) == b.size) {
+    t.pair_ids = to_tensor(b.example_ids, b.size, 1, torch::kCPU).view({b.size});
+  } else {
+    t.pair_ids = torch::full({b.size}, int64_t{-1}, torch::kLong);
+  }
   t.src_tokens = b.src_tokens;
   t.tgt_tokens = b.tgt_tokens;
   t.filler = b.filler;

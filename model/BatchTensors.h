@@ -13,6 +13,7 @@ struct BatchTensors {
   torch::Tensor src_lengths;  // (B) int64, on the CPU (packing wants host lengths)
   torch::Tensor tgt_in;       // (B, T_tgt) int64 <s> y_1..y_m, padded
   torch::Tensor tgt_out;      // (B, T_tgt) int64 y_1..y_m </s>, padded
+  torch::Tensor pair_ids;     // (B) int64 on the CPU, ids within the split (-1: none); dropout keys
   int64_t src_tokens = 0;     // non-pad source tokens
   int64_t tgt_tokens = 0;     // non-pad target tokens: the loss's share of the denominator
   bool filler = false;        // keeps this rank in step only: its loss gets zero weight

@@ -15,7 +15,10 @@ DecoderImpl::DecoderImpl(const ModelOptions& options, int64_t vocab_size)
       layers_(options.decoder_layers),
       hidden_size_(options.decoder_hidden),
       encoder_hidden_(options.encoder_hidden),
-      dropout_(options.dropout) {
+      dropout_(options.dropout),
+      context_dropout_(options.context_dropout),
+      readout_input_dropout_(options.readout_input_dropout),
+      variational_(options.variational_dropout) {
   const int64_t E = options.embed_dim;
   const int64_t K = 2 * int64_t{options.encoder_hidden};
   const int64_t D = options.decoder_hidden;
@@ -61,12 +64,6 @@ torch::Tensor DecoderImpl::output_bias() const {
   return tied_ ? tied_output_bias : output->bias;  // (V)
 }
 
-torch::Tensor DecoderImpl::embed(const torch::Tensor& tokens) {
-  auto embedded = embedding(tokens);  // (..., E)
-  if (dropout_ > 0.0 && is_training()) embedded = torch::dropout(embedded, dropout_, true);
-  return embedded;
-}
-
 DecoderState DecoderImpl::initial_state(const EncoderOutput& encoded) {
   const int64_t B = encoded.batch_size();
   // h_1^backward: the backward half of the first annotation, i.e. the backward RNN's state
@@ -99,19 +96,19 @@ std::pair<torch::Tensor, torch::Tensor> DecoderImpl::advance(const EncoderOutput
       hidden[l] = gru_cells_[l](input, hidden[l]);  // (B, D)
     }
     input = hidden[l];
-    // Dropout between stacked layers only: the state itself is carried undropped.
-    if (l + 1 < layers_ && dropout_ > 0.0 && is_training()) {
-      input = torch::dropout(input, dropout_, true);
-    }
   }
   return {context, weights};
 }
 
 torch::Tensor DecoderImpl::project(const torch::Tensor& state, const torch::Tensor& embedded,
-                                   const torch::Tensor& context) {
-  auto features = readout(state, embedded, context);  // (..., R)
-  if (dropout_ > 0.0 && is_training()) features = torch::dropout(features, dropout_, true);
-  return F::linear(features, output_weight(), output_bias());  // (..., V)
+                                   const torch::Tensor& context, const DropoutMasks* masks) {
+  if (!masks) return F::linear(readout(state, embedded, context), output_weight(), output_bias());  // (..., V)
+  const double p = readout_input_dropout_;
+  const auto features = readout(masks->apply(state, DropoutSite::readout_input, 0, p),
+                                masks->apply(embedded, DropoutSite::readout_input, 1, p),
+                                masks->apply(context, DropoutSite::readout_input, 2, p));  // (B, T_tgt, R)
+  return F::linear(masks->apply(features, DropoutSite::readout_output, 0, dropout_), output_weight(),
+                   output_bias());  // (B, T_tgt, V)
 }
 
 DecoderImpl::CellWeights DecoderImpl::cell_weights(int64_t l) const {
@@ -139,10 +136,11 @@ void DecoderImpl::update_cell(const torch::Tensor& input_gates, const torch::Ten
   hidden = (hidden - candidate) * update + candidate;  // (1 - z) n + z s_{t-1}
 }
 
-Seq2SeqOutput DecoderImpl::forward(const EncoderOutput& encoded,
-                                   const torch::Tensor& prev_tokens) {
+Seq2SeqOutput DecoderImpl::forward(const EncoderOutput& encoded, const torch::Tensor& prev_tokens,
+                                   const DropoutMasks* masks) {
   const int64_t T = prev_tokens.size(1);
-  const auto embedded = embed(prev_tokens);  // (B, T_tgt, E), embedded once for all steps
+  auto embedded = embedding(prev_tokens);  // (B, T_tgt, E), embedded once for all steps
+  if (masks) embedded = masks->apply(embedded, DropoutSite::target_embedding, 0, dropout_, variational_);
   const DecoderState start = initial_state(encoded);
   std::vector<torch::Tensor> hidden = start.hidden.unbind(0);  // L x (B, D)
   std::vector<torch::Tensor> cell(layers_);                     // L x (B, D), LSTM only
@@ -161,17 +159,30 @@ Seq2SeqOutput DecoderImpl::forward(const EncoderOutput& encoded,
   const auto top_weight = torch::cat({attention->W->weight, w.back().w_hh});  // (A + G*D, D)
   const auto top_bias = torch::cat({torch::zeros({A}, w.back().b_hh.options()), w.back().b_hh});
   const auto padding = encoded.mask.logical_not();  // (B, T_src)
+  // Masks for all steps at once: position t of the (B, T_tgt, .) mask drops step t (a
+  // variational mask has one position, used at every step). Undefined: no dropout there.
+  const auto step_masks = [&](DropoutSite site, int64_t layer, int64_t units, double p) {
+    if (!masks || p <= 0.0) return torch::Tensor();
+    return masks->mask(site, layer, T, units, p, variational_, false, embedded.options());
+  };  // (B, T_tgt or 1, units)
+  const auto at = [&](const torch::Tensor& mask, int64_t t) { return mask.select(1, variational_ ? 0 : t); };
+  const torch::Tensor context_mask = step_masks(DropoutSite::context, 0, context_weight.size(1), context_dropout_);
+  std::vector<torch::Tensor> layer_masks;  // masks[l] drops the input of cell l + 1
+  for (int64_t l = 0; l + 1 < layers_; ++l) {
+    layer_masks.push_back(step_masks(DropoutSite::decoder_layer, l, hidden_size_, dropout_));
+  }
 
   std::vector<torch::Tensor> states, contexts, weights;  // T_tgt x (B, D), (B, K), (B, T_src)
   for (int64_t t = 0; t < T; ++t) {
     const auto top = F::linear(hidden.back(), top_weight, top_bias);  // (B, A + G*D)
     auto [context, alpha] =
         attention->attend(top.narrow(1, 0, A), encoded.keys, encoded.annotations, padding);
+    if (context_mask.defined()) context = context * at(context_mask, t);  // (B, K)
     auto input_gates = embedded_gates[t] + F::linear(context, context_weight);  // (B, G*D)
     for (int64_t l = 0; l < layers_; ++l) {
       if (l > 0) {
         auto below = hidden[l - 1];  // s_t of the layer below, dropped between layers only
-        if (dropout_ > 0.0 && is_training()) below = torch::dropout(below, dropout_, true);
+        if (layer_masks[l - 1].defined()) below = below * at(layer_masks[l - 1], t);
         input_gates = F::linear(below, w[l].w_ih, w[l].b_ih);
       }
       const auto recurrent = l + 1 == layers_ ? top.narrow(1, A, GD)
@@ -185,14 +196,14 @@ Seq2SeqOutput DecoderImpl::forward(const EncoderOutput& encoded,
   // Only the recurrence is sequential: readout and the large vocabulary projection run once
   // over all B * T_tgt positions.
   Seq2SeqOutput out;
-  out.logits = project(torch::stack(states, 1), embedded, torch::stack(contexts, 1));  // (B, T_tgt, V)
+  out.logits = project(torch::stack(states, 1), embedded, torch::stack(contexts, 1), masks);  // (B, T_tgt, V)
   out.attention = torch::stack(weights, 1);  // (B, T_tgt, T_src)
   return out;
 }
 
 StepOutput DecoderImpl::step(const EncoderOutput& encoded, const DecoderState& state,
                              const torch::Tensor& prev_tokens) {
-  const auto embedded = embed(prev_tokens);                // (B, E)
+  const auto embedded = embedding(prev_tokens);            // (B, E)
   std::vector<torch::Tensor> hidden = state.hidden.unbind(0);  // L x (B, D)
   std::vector<torch::Tensor> cell;
   if (lstm_) cell = state.cell.unbind(0);

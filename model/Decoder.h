@@ -6,6 +6,8 @@
 //   s_t     = cells([E y_{t-1}; c_t], s_{t-1})                 (decoder_layers stacked cells)
 //   logits  = output(dropout(readout(s_t^top, E y_{t-1}, c_t)))
 //
+// Dropout is training's alone and comes as DropoutMasks (forward() only; step() never drops).
+//
 // forward() runs the recurrence over a whole teacher-forced target and applies readout and
 // output to all steps at once; step() runs one step for search. They compute the same
 // function (tests/model/StepConsistencyTest.cpp): step() through the GRUCell/LSTMCell
@@ -22,6 +24,7 @@
 
 #include "model/BahdanauAttention.h"
 #include "model/DecoderState.h"
+#include "model/DropoutMasks.h"
 #include "model/EncoderOutput.h"
 #include "model/ModelOptions.h"
 #include "model/Readout.h"
@@ -39,8 +42,10 @@ class DecoderImpl : public torch::nn::Module {
   DecoderState initial_state(const EncoderOutput& encoded);
 
   // Teacher forcing. prev_tokens: (B, T_tgt) int64, y_{t-1} = [<s>, y_1, ..., y_{n-1}]
-  // padded with kPadId. Returns logits (B, T_tgt, V) and attention (B, T_tgt, T_src).
-  Seq2SeqOutput forward(const EncoderOutput& encoded, const torch::Tensor& prev_tokens);
+  // padded with kPadId. masks: training dropout, or nullptr for none.
+  // Returns logits (B, T_tgt, V) and attention (B, T_tgt, T_src).
+  Seq2SeqOutput forward(const EncoderOutput& encoded, const torch::Tensor& prev_tokens,
+                        const DropoutMasks* masks = nullptr);
 
   // One step. prev_tokens: (B) int64 y_{t-1}. Returns log-probs (B, V), s_t, alpha_t.
   StepOutput step(const EncoderOutput& encoded, const DecoderState& state,
@@ -79,18 +84,21 @@ class DecoderImpl : public torch::nn::Module {
                                                   const torch::Tensor& embedded,
                                                   std::vector<torch::Tensor>& hidden,
                                                   std::vector<torch::Tensor>& cell);
-  // Readout, dropout and projection on any leading shape (...): (..., D), (..., E),
-  // (..., K) -> logits (..., V).
+  // Readout and projection on any leading shape (...): (..., D), (..., E), (..., K) ->
+  // logits (..., V). With masks (forward() only: leading shape (B, T_tgt)), the readout's
+  // inputs and output are dropped.
   torch::Tensor project(const torch::Tensor& state, const torch::Tensor& embedded,
-                        const torch::Tensor& context);
-  torch::Tensor embed(const torch::Tensor& tokens);  // (...) -> (..., E), with dropout
+                        const torch::Tensor& context, const DropoutMasks* masks = nullptr);
 
   bool lstm_;
   bool tied_;
   int64_t layers_;
   int64_t hidden_size_;          // D
   int64_t encoder_hidden_;       // H
-  double dropout_;
+  double dropout_;                // embeddings, between cells, readout output
+  double context_dropout_;        // c_t
+  double readout_input_dropout_;  // the readout's three inputs
+  bool variational_;              // one mask per sentence for the recurrent inputs
   std::vector<torch::nn::GRUCell> gru_cells_;    // the same modules as `cells`, typed
   std::vector<torch::nn::LSTMCell> lstm_cells_;  // the same modules as `cells`, typed
 };

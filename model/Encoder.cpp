@@ -10,7 +10,11 @@ namespace nn = torch::nn;
 namespace rnn = torch::nn::utils::rnn;
 
 EncoderImpl::EncoderImpl(const ModelOptions& options, int64_t vocab_size)
-    : hidden_size_(options.encoder_hidden), layers_(options.encoder_layers), dropout_(options.dropout) {
+    : hidden_size_(options.encoder_hidden),
+      layers_(options.encoder_layers),
+      dropout_(options.dropout),
+      source_word_dropout_(options.source_word_dropout),
+      variational_(options.variational_dropout) {
   embedding = register_module(
       "embedding",
       nn::Embedding(nn::EmbeddingOptions(vocab_size, options.embed_dim).padding_idx(kPadId)));
@@ -20,33 +24,40 @@ EncoderImpl::EncoderImpl(const ModelOptions& options, int64_t vocab_size)
     embedding->weight.normal_(0.0, 1.0 / std::sqrt(static_cast<double>(options.embed_dim)));
     embedding->weight[kPadId].zero_();
   }
-  // LibTorch applies this dropout between stacked layers only, in train() mode only; it
-  // warns when asked for dropout on a single layer, hence the condition.
-  const double between_layers = options.encoder_layers > 1 ? options.dropout : 0.0;
   if (options.cell == CellKind::lstm) {
     lstm = register_module(
         "rnn", nn::LSTM(nn::LSTMOptions(options.embed_dim, options.encoder_hidden)
                             .num_layers(options.encoder_layers)
-                            .dropout(between_layers)
                             .bidirectional(true)
                             .batch_first(true)));
   } else {
     gru = register_module(
         "rnn", nn::GRU(nn::GRUOptions(options.embed_dim, options.encoder_hidden)
                            .num_layers(options.encoder_layers)
-                           .dropout(between_layers)
                            .bidirectional(true)
                            .batch_first(true)));
   }
 }
 
-torch::Tensor EncoderImpl::forward(const torch::Tensor& src, const torch::Tensor& lengths) {
+torch::Tensor EncoderImpl::forward(const torch::Tensor& src, const torch::Tensor& lengths,
+                                   const DropoutMasks* masks) {
   auto embedded = embedding(src);  // (B, T_src, E)
-  if (dropout_ > 0.0 && is_training()) embedded = torch::dropout(embedded, dropout_, true);
+  const bool drops_between_layers = masks && dropout_ > 0.0 && layers_ > 1;
+  if (masks) {
+    if (source_word_dropout_ > 0.0) {
+      // One draw per token, for all its units: the word is gone, not a few of its features.
+      embedded = embedded * masks->mask(DropoutSite::source_word, 0, embedded.size(1), embedded.size(2),
+                                        source_word_dropout_, /*same_for_all_positions=*/false,
+                                        /*same_for_all_units=*/true, embedded.options());  // (B, T_src, 1)
+    }
+    embedded = masks->apply(embedded, DropoutSite::source_embedding, 0, dropout_, variational_);
+  }
   // cuDNN runs packed sequences natively; on the CPU LibTorch's packed RNN is slow to train
   // (its backward fills a zero gradient of the whole input projection once per time step),
-  // so there each direction runs over the padded rectangle instead (same function).
-  return embedded.is_cpu() ? padded(embedded, lengths) : packed(embedded, lengths);
+  // so there each direction runs over the padded rectangle instead (same function). The
+  // packed stack runs all layers in one call, so dropout between layers needs the padded one.
+  return embedded.is_cpu() || drops_between_layers ? padded(embedded, lengths, masks)
+                                                    : packed(embedded, lengths);
 }
 
 torch::Tensor EncoderImpl::packed(const torch::Tensor& embedded, const torch::Tensor& lengths) {
@@ -64,8 +75,10 @@ torch::Tensor EncoderImpl::packed(const torch::Tensor& embedded, const torch::Te
   return annotations;  // (B, T_src, 2H)
 }
 
-torch::Tensor EncoderImpl::padded(const torch::Tensor& embedded, const torch::Tensor& lengths) {
+torch::Tensor EncoderImpl::padded(const torch::Tensor& embedded, const torch::Tensor& lengths_cpu,
+                                  const DropoutMasks* masks) {
   const int64_t B = embedded.size(0), T = embedded.size(1);
+  const auto lengths = lengths_cpu.to(embedded.device(), /*non_blocking=*/true);          // (B)
   const auto positions = torch::arange(T, lengths.options()).unsqueeze(0).expand({B, T});  // (B, T)
   const auto length = lengths.unsqueeze(1);                                               // (B, 1)
   const auto real = positions < length;                                                   // (B, T)
@@ -88,8 +101,8 @@ torch::Tensor EncoderImpl::padded(const torch::Tensor& embedded, const torch::Te
   for (int64_t n = 0; n < layers_; ++n) {
     const std::string layer = "_l" + std::to_string(n);
     x = torch::cat({direction(x, layer), flip(direction(flip(x), layer + "_reverse"))}, 2);  // (B, T, 2H)
-    // LibTorch's RNN dropout: between stacked layers only.
-    if (n + 1 < layers_ && dropout_ > 0.0 && is_training()) x = torch::dropout(x, dropout_, true);
+    // Between stacked layers only, as LibTorch's RNN dropout.
+    if (n + 1 < layers_ && masks) x = masks->apply(x, DropoutSite::encoder_layer, n, dropout_, variational_);
   }
   return x.masked_fill(real.logical_not().unsqueeze(2), 0.0);  // (B, T_src, 2H), zero on padding
 }

@@ -4,10 +4,12 @@
 // top layer. The backward direction starts at each sentence's own last token and padding
 // never reaches a real position: sequences are packed on CUDA (cuDNN), and on the CPU each
 // direction runs over the padded batch, the backward one over each row reversed within its
-// length (faster to train there; the same function).
+// length (faster to train there; the same function). Dropout comes as DropoutMasks from
+// Seq2Seq (never LibTorch's own RNN dropout, whose masks depend on the process).
 // B = batch rows, T_src = padded source length, E = embed_dim, H = encoder_hidden.
 #include <torch/torch.h>
 
+#include "model/DropoutMasks.h"
 #include "model/ModelOptions.h"
 
 namespace s2s {
@@ -18,8 +20,10 @@ class EncoderImpl : public torch::nn::Module {
 
   // src:     (B, T_src) int64 ids, padded with kPadId (the padding is never read).
   // lengths: (B) int64 on the CPU (packing needs them there), each in [1, T_src].
+  // masks:   training dropout (source words, embeddings, between layers), or nullptr for none.
   // Inputs are checked by Seq2Seq::encode. Returns annotations (B, T_src, 2H), zero on padding.
-  torch::Tensor forward(const torch::Tensor& src, const torch::Tensor& lengths);
+  torch::Tensor forward(const torch::Tensor& src, const torch::Tensor& lengths,
+                        const DropoutMasks* masks = nullptr);
 
   int64_t hidden_size() const { return hidden_size_; }
 
@@ -31,11 +35,15 @@ class EncoderImpl : public torch::nn::Module {
   // The two ways to run the stack; both return annotations (B, T_src, 2H), zero on padding.
   // embedded: (B, T_src, E); lengths: (B) int64 on the CPU.
   torch::Tensor packed(const torch::Tensor& embedded, const torch::Tensor& lengths);  // CUDA
-  torch::Tensor padded(const torch::Tensor& embedded, const torch::Tensor& lengths);  // CPU
+  // CPU, and CUDA when dropout acts between layers.
+  torch::Tensor padded(const torch::Tensor& embedded, const torch::Tensor& lengths,
+                       const DropoutMasks* masks);
 
   int64_t hidden_size_;
   int64_t layers_;
   double dropout_;
+  double source_word_dropout_;
+  bool variational_;
 };
 TORCH_MODULE(Encoder);
 

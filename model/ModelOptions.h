@@ -25,6 +25,10 @@ struct ModelOptions {
   ReadoutKind readout = ReadoutKind::maxout;
   int readout_dim = 256;
   double dropout = 0.1;
+  double context_dropout = 0.0;
+  double readout_input_dropout = 0.0;
+  double source_word_dropout = 0.0;
+  bool variational_dropout = false;
   bool tie_embeddings = false;
   double label_smoothing = 0.1;
 
@@ -32,6 +36,12 @@ struct ModelOptions {
   // loader) and the rules that tie keys together, e.g. tie_embeddings needs
   // readout_dim == embed_dim. Throws s2s::Error naming the key as `model.<key>`.
   void validate() const;
+
+  // Whether any dropout key is on (training then draws masks; model/DropoutMasks.h).
+  bool drops() const {
+    return dropout > 0.0 || context_dropout > 0.0 || readout_input_dropout > 0.0 ||
+           source_word_dropout > 0.0;
+  }
 
   template <class V>
   void fields(V& v) {
@@ -55,8 +65,21 @@ struct ModelOptions {
       at_least(1));
     v("dropout", dropout,
       "dropout probability on embeddings, between stacked RNN layers and before the output "
-      "projection",
+      "projection (training only; masks follow each pair, whatever rank computes it)",
       between_open(0.0, 1.0));
+    v("context_dropout", context_dropout,
+      "dropout probability on the attention context c_t, where it enters the decoder cell and "
+      "the readout",
+      between_open(0.0, 1.0));
+    v("readout_input_dropout", readout_input_dropout,
+      "dropout probability on the readout's inputs s_t, E y_{t-1} and c_t", between_open(0.0, 1.0));
+    v("source_word_dropout", source_word_dropout,
+      "probability of dropping a whole source token (its embedding becomes zero)",
+      between_open(0.0, 1.0));
+    v("variational_dropout", variational_dropout,
+      "one mask per sentence for the recurrent inputs (embeddings, context, between layers), the "
+      "same at every time step (Gal and Ghahramani 2016), instead of a new mask per step",
+      any());
     v("tie_embeddings", tie_embeddings,
       "share the target embedding matrix with the output projection", any());
     v("label_smoothing", label_smoothing,

@@ -54,7 +54,7 @@ void Seq2SeqImpl::check_lengths(const torch::Tensor& lengths_cpu, int64_t column
             columns, min_len, max_len);
 }
 
-EncoderOutput Seq2SeqImpl::encode(const torch::Tensor& src, const torch::Tensor& src_lengths) {
+torch::Tensor Seq2SeqImpl::checked_lengths(const torch::Tensor& src, const torch::Tensor& src_lengths) const {
   check_source(src, src_lengths);
   const int64_t B = src.size(0);
   // One device-to-host transfer gives the CPU lengths packing needs and the id range check
@@ -70,13 +70,17 @@ EncoderOutput Seq2SeqImpl::encode(const torch::Tensor& src, const torch::Tensor&
   S2S_CHECK(lo >= 0 && hi < src_vocab_,
             "src holds token ids in [{}, {}] but the source vocabulary has {} entries (ids 0..{})",
             lo, hi, src_vocab_, src_vocab_ - 1);
-  return encode_checked(src, lengths_cpu);
+  return lengths_cpu;  // (B)
 }
 
-EncoderOutput Seq2SeqImpl::encode_checked(const torch::Tensor& src,
-                                          const torch::Tensor& lengths_cpu) {
+EncoderOutput Seq2SeqImpl::encode(const torch::Tensor& src, const torch::Tensor& src_lengths) {
+  return encode_checked(src, checked_lengths(src, src_lengths));
+}
+
+EncoderOutput Seq2SeqImpl::encode_checked(const torch::Tensor& src, const torch::Tensor& lengths_cpu,
+                                          const DropoutMasks* masks) {
   EncoderOutput out;
-  out.annotations = encoder(src, lengths_cpu);                  // (B, T_src, 2H)
+  out.annotations = encoder(src, lengths_cpu, masks);           // (B, T_src, 2H)
   out.keys = decoder->attention->keys(out.annotations);         // (B, T_src, A)
   // non_blocking: from pageable host memory CUDA stages the copy at once and does not wait
   // for the device's queue (a blocking copy would synchronise the stream).
@@ -112,18 +116,24 @@ void Seq2SeqImpl::check_target(const torch::Tensor& tgt_in, int64_t batch) const
 
 Seq2SeqOutput Seq2SeqImpl::forward(const torch::Tensor& src, const torch::Tensor& src_lengths,
                                    const torch::Tensor& tgt_in) {
-  const EncoderOutput encoded = encode(src, src_lengths);  // checks src and src_lengths
-  check_target(tgt_in, encoded.batch_size());
-  return decoder(encoded, tgt_in);
+  const auto lengths_cpu = checked_lengths(src, src_lengths);  // (B)
+  check_target(tgt_in, src.size(0));
+  if (!is_training() || !options_.drops()) return decoder(encode_checked(src, lengths_cpu), tgt_in);
+  const DropoutMasks masks = DropoutMasks::random(src.size(0));
+  return decoder(encode_checked(src, lengths_cpu, &masks), tgt_in, &masks);
 }
 
-Seq2SeqOutput Seq2SeqImpl::forward(const BatchTensors& batch) {
+Seq2SeqOutput Seq2SeqImpl::forward(const BatchTensors& batch, const DropoutMasks& masks) {
   check_source(batch.src, batch.src_lengths);
   S2S_CHECK(batch.src_lengths.device().is_cpu(),
             "forward(BatchTensors): src_lengths must be on the CPU (BatchTensors::from puts them there)");
   check_lengths(batch.src_lengths, batch.src.size(1));  // on the host: no device sync
   check_target_shape(batch.tgt_in, batch.src.size(0));
-  return decoder(encode_checked(batch.src, batch.src_lengths), batch.tgt_in);
+  const DropoutMasks* used = is_training() && options_.drops() ? &masks : nullptr;
+  S2S_CHECK(!used || masks.rows() == batch.src.size(0),
+            "forward(BatchTensors): the dropout masks have {} rows but the batch {}", masks.rows(),
+            batch.src.size(0));
+  return decoder(encode_checked(batch.src, batch.src_lengths, used), batch.tgt_in, used);
 }
 
 DecoderState Seq2SeqImpl::initial_state(const EncoderOutput& encoded) {

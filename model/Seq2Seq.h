@@ -18,6 +18,7 @@
 #include "model/BatchTensors.h"
 #include "model/Decoder.h"
 #include "model/DecoderState.h"
+#include "model/DropoutMasks.h"
 #include "model/Encoder.h"
 #include "model/EncoderOutput.h"
 #include "model/ModelOptions.h"
@@ -37,14 +38,17 @@ class Seq2SeqImpl : public torch::nn::Module {
   // src_lengths: (B) int64 in [1, T_src], on the CPU or on src's device
   // tgt_in:      (B, T_tgt) int64 ids in [0, tgt_vocab): [<s>, y_1, ..., y_{n-1}] padded
   // Returns logits (B, T_tgt, V) and attention (B, T_tgt, T_src). Equals running step()
-  // T_tgt times from initial_state(encode(src, src_lengths)).
+  // T_tgt times from initial_state(encode(src, src_lengths)) in eval() mode; in train()
+  // mode with dropout on, masks come from torch's generator (DropoutMasks::random).
   Seq2SeqOutput forward(const torch::Tensor& src, const torch::Tensor& src_lengths,
                         const torch::Tensor& tgt_in);
 
   // The same for a batch read from a corpus, without a device sync: its token ids were
   // range-checked when its shards were loaded (data/ExampleStore.cpp), and its lengths are on the host,
   // so only shapes, dtypes, devices and lengths are checked (on the CPU). What TrainStep uses.
-  Seq2SeqOutput forward(const BatchTensors& batch);
+  // In train() mode with dropout on, `masks` (one row per batch row, keyed by the pairs'
+  // ids) drop units; in eval() mode they are not used.
+  Seq2SeqOutput forward(const BatchTensors& batch, const DropoutMasks& masks);
 
   // Encodes a batch once for search: annotations (B, T_src, 2H), keys U h (B, T_src, A),
   // mask (B, T_src), lengths (B). Same input rules as forward().
@@ -70,10 +74,15 @@ class Seq2SeqImpl : public torch::nn::Module {
  private:
   // Shapes, dtypes and devices of src and src_lengths: no device sync.
   void check_source(const torch::Tensor& src, const torch::Tensor& src_lengths) const;
+  // check_source, then every length in [1, T_src] and every id in the vocabulary (one
+  // device sync). Returns the lengths (B) int64 on the host.
+  torch::Tensor checked_lengths(const torch::Tensor& src, const torch::Tensor& src_lengths) const;
   // Every length in [1, columns]; lengths_cpu (B) on the host.
   static void check_lengths(const torch::Tensor& lengths_cpu, int64_t columns);
-  // Encoder and attention keys for checked inputs; lengths_cpu (B) int64 on the host.
-  EncoderOutput encode_checked(const torch::Tensor& src, const torch::Tensor& lengths_cpu);
+  // Encoder and attention keys for checked inputs; lengths_cpu (B) int64 on the host;
+  // masks: training dropout or nullptr.
+  EncoderOutput encode_checked(const torch::Tensor& src, const torch::Tensor& lengths_cpu,
+                               const DropoutMasks* masks = nullptr);
   void check_target_shape(const torch::Tensor& tgt_in, int64_t batch) const;  // no device sync
   void check_target(const torch::Tensor& tgt_in, int64_t batch) const;        // + id range (sync)
 

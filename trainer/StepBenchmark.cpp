@@ -109,7 +109,7 @@ void StepBenchmark::train(BenchReport& r) {
   model_->to(device);
   r.parameters = 0;
   for (const auto& p : model_->parameters()) r.parameters += p.numel();
-  TrainStep step(model_, config_.model.label_smoothing, config_.train, comm_);
+  TrainStep step(model_, config_.model.label_smoothing, config_.train, comm_, config_.run.seed);
   const ModelFlops flops(config_.model, V);
 
   SyntheticBatches stream(options_.batches);

@@ -54,11 +54,12 @@ torch::Tensor scale_and_clip(const std::vector<torch::Tensor>& parameters, const
 }  // namespace
 
 TrainStep::TrainStep(Seq2Seq model, double label_smoothing, const TrainOptions& options,
-                     Communicator& comm)
+                     Communicator& comm, uint64_t dropout_seed)
     : model_(std::move(model)),
       criterion_(label_smoothing),
       options_(options),
       comm_(comm),
+      dropout_seed_(dropout_seed),
       parameters_(model_->parameters()),
       optimizer_(make_optimizer(options, parameters_)),
       schedule_(options) {
@@ -99,7 +100,8 @@ UpdateStats TrainStep::apply(const std::vector<BatchTensors>& micro_batches, int
       continue;
     }
     // The host knows the batch's token count and its ids were checked at load: no sync.
-    const Seq2SeqOutput out = model_->forward(batch);
+    const DropoutMasks masks(dropout_seed_, static_cast<uint64_t>(step), batch.pair_ids);
+    const Seq2SeqOutput out = model_->forward(batch, masks);
     const LossOutput loss = criterion_(out.logits, batch.tgt_out, batch.tgt_tokens);
     u.forward_seconds += seconds_since(phase);
     phase = Clock::now();

@@ -30,9 +30,11 @@ namespace s2s {
 class TrainStep {
  public:
   // `model` must already be on comm's device and identical on every rank (broadcast).
+  // `dropout_seed` (run.seed) keys the dropout masks with the update number and each pair's
+  // id, so a pair is dropped the same way whichever rank or micro-batch computes it.
   // Collective: sets up GradientSync over `comm`.
   TrainStep(Seq2Seq model, double label_smoothing, const TrainOptions& options,
-            Communicator& comm);
+            Communicator& comm, uint64_t dropout_seed);
   ~TrainStep();
 
   // Applies update number `step` (1-based) from this rank's micro-batches (at least one;
@@ -56,6 +58,7 @@ class TrainStep {
   LabelSmoothedLoss criterion_;
   TrainOptions options_;
   Communicator& comm_;
+  uint64_t dropout_seed_;
   std::vector<torch::Tensor> parameters_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::unique_ptr<GradientSync> sync_;

@@ -74,9 +74,9 @@ void Trainer::build_model() {
   model_->to(device_);
   parameters_ = model_->parameters();
   broadcast_parameters(parameters_, comm_);
-  build_ema();  // before the per-rank seed: building its model draws initial weights
-  // Dropout differs per rank (as it would across the batches of one large batch).
-  torch::manual_seed(config_.run.seed + 1000003ULL * static_cast<uint64_t>(runtime_.rank() + 1));
+  build_ema();
+  // Dropout does not draw from torch's generator: its masks are keyed by run.seed, the
+  // update and each pair's id (model/DropoutMasks.h), the same on any number of ranks.
   int64_t count = 0;
   for (const auto& p : parameters_) count += p.numel();
   log.info("model: {} parameters ({} {}), on {}", count, name_of(config_.model.cell),
@@ -114,7 +114,8 @@ void Trainer::build_validation() {
 }
 
 void Trainer::build_step() {
-  step_ = std::make_unique<TrainStep>(model_, config_.model.label_smoothing, config_.train, comm_);
+  step_ = std::make_unique<TrainStep>(model_, config_.model.label_smoothing, config_.train, comm_,
+                                      config_.run.seed);
   log.info("gradient sync: {} buckets of <= {} MB over {}, {}", step_->sync().buckets().size(),
            config_.train.bucket_mb, name_of(comm_.backend()),
            step_->sync().overlaps() ? "overlapping backward" : "after backward");
@@ -241,8 +242,7 @@ void Trainer::restore_cursor(const CheckpointState& state) {
     return;
   }
   log.info("resumed from {} (step {}, epoch {}), written by {} ranks, on {} ranks: training goes on with "
-           "the same global batches (planned in {} groups); each rank's dropout seed is derived again "
-           "from run.seed, so only the dropout masks differ from an uninterrupted run",
+           "the same global batches (planned in {} groups) and the same dropout masks",
            state.source, state.step, state.epoch, writers, world, train_data_->groups());
   log_micro_batches();
 }

@@ -67,7 +67,7 @@ class Trainer {
   // Set-up, in the order the constructor runs them.
   void open_run_dir();       // rank 0: the run directory, config.yaml, metrics.jsonl
   void open_data();          // this rank's training and validation readers
-  void build_model();        // same initial parameters on every rank, then per-rank dropout seeds
+  void build_model();        // same initial parameters on every rank (rank 0's, broadcast)
   void build_ema();          // the EMA of the weights (train.ema_decay > 0), from build_model
   void build_validation();   // the Validator (and its Translator when validation decodes)
   void build_step();         // optimizer, schedule and gradient sync

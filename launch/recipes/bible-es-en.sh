@@ -24,8 +24,14 @@
 #    DIR/text/test.tsv with --beam (default 5) and --json; the script prints one table:
 #    BLEU, chrF, exact match, validation loss, test loss, step, training minutes
 #
+#    Rows: the last checkpoint (its EMA weights when train.ema_decay is on, and then its raw
+#    weights too), the best by validation, the average of the last --average checkpoints
+#    (`s2s average`, raw weights), and with --ensemble-with DIR2 the ensemble of this run's
+#    last checkpoint and DIR2's (another --out of this recipe, e.g. another run.seed)
+#
 # Options: --out DIR (default build/bible-es-en), --ranks N, --vocab-size N, --beam N,
 #   --config FILE, --books/--valid-books/--test-books LIST (OSIS ids, comma-separated),
+#   --average N (default 5; 0: no such row), --ensemble-with DIR2,
 #   --corpus-only (stages 1-2, no s2s needed). After `--`: key=value overrides for s2s train.
 # Environment: S2S_BIN (an s2s binary: no set-up, no build), S2S_BUILD_DIR (as setup.sh).
 set -euo pipefail
@@ -36,7 +42,7 @@ say() { printf '[bible-es-en] %s\n' "$*"; }
 die() { printf '[bible-es-en] error: %s\n' "$*" >&2; exit 1; }
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
 
-minutes="" out="$ROOT/build/bible-es-en" ranks=2 vocab=8000 beam=5 corpus_only=0
+minutes="" out="$ROOT/build/bible-es-en" ranks=2 vocab=8000 beam=5 corpus_only=0 average=5 ensemble_with=""
 config="$ROOT/configs/bible-es-en.yaml" corpus_args=() overrides=()
 while (($#)); do
   case "$1" in
@@ -45,6 +51,8 @@ while (($#)); do
     --ranks) ranks="${2:?--ranks needs a number}"; shift 2 ;;
     --vocab-size) vocab="${2:?--vocab-size needs a number}"; shift 2 ;;
     --beam) beam="${2:?--beam needs a number}"; shift 2 ;;
+    --average) average="${2:?--average needs a number}"; shift 2 ;;
+    --ensemble-with) ensemble_with="${2:?--ensemble-with needs a directory}"; shift 2 ;;
     --config) config="${2:?--config needs a file}"; shift 2 ;;
     --books|--valid-books|--test-books) corpus_args+=("$1" "${2:?$1 needs a list}"); shift 2 ;;
     --corpus-only) corpus_only=1; shift ;;
@@ -61,6 +69,12 @@ fi
 for v in ranks vocab beam; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "--${v/vocab/vocab-size} must be a positive integer, not '${!v}'"
 done
+[[ "$average" =~ ^[0-9]+$ ]] || die "--average must be a number of checkpoints (0: no average row), not '$average'"
+if [ -n "$ensemble_with" ]; then
+  [ -d "$ensemble_with/run/checkpoints" ] \
+    || die "--ensemble-with $ensemble_with: no run there (give the --out of another run of this recipe)"
+  ensemble_with="$(cd "$ensemble_with" && pwd)"
+fi
 ((corpus_only)) || [ -f "$config" ] || die "no config file $config"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
@@ -178,17 +192,37 @@ stage_done
 # One row per model: a label and the arguments of `s2s eval` that select it. Later rows
 # (EMA weights, an average of checkpoints, an ensemble of seeds) are one more add_row each,
 # with any command that makes their checkpoint run before it.
-row_labels=() row_args=()
-add_row() { row_labels+=("$1"); shift; row_args+=("$(printf '%q ' "$@")"); }
-add_row "last checkpoint" --checkpoint "$RUN"
-add_row "best by validation ($(sed -n 's/^ *valid_metric: *\([a-z_]*\).*/\1/p' "$RUN/config.yaml" | head -n 1))" \
-  --checkpoint "$RUN" --best
+row_labels=() row_args=() row_prepare=()
+# add_row LABEL PREPARE ARGS...: PREPARE is a command line run before the row (or "").
+add_row() { row_labels+=("$1"); row_prepare+=("$2"); shift 2; row_args+=("$(printf '%q ' "$@")"); }
+config_value() { sed -n "s/^ *$1: *\([a-z_0-9.]*\).*/\1/p" "$RUN/config.yaml" | head -n 1; }
+ema=$(config_value ema_decay)
+if awk -v d="${ema:-0}" 'BEGIN { exit !(d > 0) }'; then
+  add_row "last checkpoint, EMA weights ($ema)" "" --checkpoint "$RUN"
+  add_row "last checkpoint, raw weights" "" --checkpoint "$RUN" --raw-weights
+else
+  add_row "last checkpoint" "" --checkpoint "$RUN"
+fi
+add_row "best by validation ($(config_value valid_metric))" "" --checkpoint "$RUN" --best
+if ((average > 1)); then
+  averaged="$out/average-last-$average.h5"
+  add_row "average of the last $average checkpoints (raw weights)" \
+    "$(printf '%q ' "$S2S" average --last "$average" --raw-weights "$RUN" -o "$averaged")" --checkpoint "$averaged"
+fi
+if [ -n "$ensemble_with" ]; then
+  add_row "ensemble with $(basename "$ensemble_with") (last checkpoints)" "" \
+    --checkpoint "$RUN" --checkpoint "$ensemble_with/run"
+fi
 
 stage "5/5 eval" "${#row_labels[@]} rows on $TEXT/test.tsv ($(wc -l < "$TEXT/test.tsv") pairs), beam $beam"
 results="$out/eval.jsonl"
 # A row evaluated before on the same checkpoints with the same arguments is not run again
 # (decoding is deterministic): its key hashes the arguments and the run's checkpoint lists.
-ckpt_state=$(cat "$RUN/checkpoints/latest.json" "$RUN/checkpoints/manifest.json" 2>/dev/null | sha256sum)
+ckpt_files=("$RUN/checkpoints/latest.json" "$RUN/checkpoints/manifest.json")
+if [ -n "$ensemble_with" ]; then
+  ckpt_files+=("$ensemble_with/run/checkpoints/latest.json" "$ensemble_with/run/checkpoints/manifest.json")
+fi
+ckpt_state=$(cat "${ckpt_files[@]}" 2>/dev/null | sha256sum)
 : > "$results.tmp"
 for i in "${!row_labels[@]}"; do
   args=()
@@ -199,6 +233,10 @@ for i in "${!row_labels[@]}"; do
     continue
   fi
   t0=$SECONDS
+  if [ -n "${row_prepare[$i]}" ]; then
+    say "  ${row_labels[$i]}: ${row_prepare[$i]}"
+    eval "${row_prepare[$i]}" >/dev/null || die "preparing row '${row_labels[$i]}' failed: ${row_prepare[$i]}"
+  fi
   say "  ${row_labels[$i]}: s2s eval ${args[*]} --tsv test.tsv --beam $beam"
   json=$("$S2S" eval "${args[@]}" --tsv "$TEXT/test.tsv" --beam "$beam" --json \
            --output "$out/test.hyp.$i") || die "s2s eval failed for row '${row_labels[$i]}'"

@@ -7,7 +7,8 @@
 # seed and world size on the CPU are deterministic, so any difference is the launch's.
 # Then elasticity across hosts: a 2-host run stopped with SIGUSR1 (checkpoint, exit 75) and
 # resumed as one rank on one host continues the same trajectory (the same global batches;
-# losses and parameters within 1e-5 relative, dropout off).
+# losses and parameters within 1e-5 relative, with the smoke config's dropout on: its masks
+# follow the pairs, model/DropoutMasks.h).
 #
 #   tests/launch/netns_test.sh SOURCE_DIR S2S_BINARY
 #
@@ -38,7 +39,7 @@ bash "$SRC/launch/testing/netns-hosts.sh" up "$WORK/net"
 TRAIN=(--config "$SRC/configs/smoke.yaml" "data.dir=$WORK/corpus" run.seed=7 run.threads=1
        model.embed_dim=16 model.encoder_hidden=16 model.decoder_hidden=16 model.attention_dim=16
        model.readout_dim=16 data.max_tokens=512 train.max_steps=30 train.log_every=5
-       train.validate_every=15 model.dropout=0)
+       train.validate_every=15)
 
 # Two hosts, one rank each, over TCP on the veth pair. `--bind none`: both "hosts" share
 # this machine's cores, so per-node core blocks would put both ranks on core 0.

@@ -1,7 +1,8 @@
 // The promise of data-parallel training (issue 4): N ranks, each with its own batch, end
 // with the same parameters as one process that trains on the union of their batches, with
-// and without gradient accumulation. The one process is simulated on every rank with a
-// communicator over MPI_COMM_SELF that sees all the batches as micro-batches of one update.
+// and without gradient accumulation, with dropout on (its masks are keyed by pair, not by
+// process). The one process is simulated on every rank with a communicator over
+// MPI_COMM_SELF that sees all the batches as micro-batches of one update.
 #include "trainer/TrainStep.h"
 
 #include <gtest/gtest.h>
@@ -23,7 +24,12 @@ ModelOptions tiny_model() {
   m.decoder_hidden = 12;
   m.attention_dim = 6;
   m.readout_dim = 6;
-  m.dropout = 0.0;  // dropout masks differ per process; the promise is about the arithmetic
+  // Dropout on: its masks follow each pair (model/DropoutMasks.h), so they are the same
+  // whichever process computes the pair, and the promise holds with them.
+  m.dropout = 0.3;
+  m.context_dropout = 0.2;
+  m.readout_input_dropout = 0.1;
+  m.source_word_dropout = 0.1;
   m.label_smoothing = 0.1;
   return m;
 }
@@ -65,6 +71,7 @@ BatchTensors make_batch(int64_t step, int64_t index) {
     }
     b.src_lengths.push_back(src_len[r]);
     b.tgt_lengths.push_back(tgt_len[r]);
+    b.example_ids.push_back(100 * step + 10 * index + r);  // unique within the update
     b.src_tokens += src_len[r];
     b.tgt_tokens += tgt_len[r];
   }
@@ -80,7 +87,7 @@ Seq2Seq fresh_model() {
 // of each update's global list of world*accumulate batches.
 std::vector<torch::Tensor> train(Communicator& comm, int world, int accumulate, int steps) {
   Seq2Seq model = fresh_model();
-  TrainStep step(model, tiny_model().label_smoothing, tiny_training(accumulate), comm);
+  TrainStep step(model, tiny_model().label_smoothing, tiny_training(accumulate), comm, /*dropout_seed=*/11);
   const int share = world * accumulate / comm.size();
   for (int s = 1; s <= steps; ++s) {
     std::vector<BatchTensors> mine;

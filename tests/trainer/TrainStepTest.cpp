@@ -81,8 +81,8 @@ TEST(TrainStep, AFillerBatchContributesExactlyZeroEvenWhenItsLossIsNotFinite) {
 
   test::FakeCommunicator comm_a(1), comm_b(1);
   Seq2Seq with_filler = poisoned_model(), without = poisoned_model();
-  TrainStep step_a(with_filler, 0.1, training(), comm_a);
-  TrainStep step_b(without, 0.1, training(), comm_b);
+  TrainStep step_a(with_filler, 0.1, training(), comm_a, /*dropout_seed=*/1);
+  TrainStep step_b(without, 0.1, training(), comm_b, /*dropout_seed=*/1);
   const UpdateStats a = step_a.apply({real, filler}, 1);
   const UpdateStats b = step_b.apply({real}, 1);
 
@@ -104,7 +104,7 @@ TEST(TrainStep, AnUpdateOfOnlyFillerBatchesChangesNothingButTheStepCount) {
   Seq2Seq model = poisoned_model();
   std::vector<torch::Tensor> before;
   for (const auto& p : model->parameters()) before.push_back(p.detach().clone());
-  TrainStep step(model, 0.1, training(), comm);
+  TrainStep step(model, 0.1, training(), comm, /*dropout_seed=*/1);
   const UpdateStats u = step.apply({filler, filler}, 1);
   EXPECT_EQ(u.tokens, 0);
   EXPECT_EQ(u.loss_sum, 0.0);

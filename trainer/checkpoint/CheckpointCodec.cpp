@@ -9,13 +9,10 @@
 #include <unordered_map>
 
 #include "core/Check.h"
-#include "core/Log.h"
 #include "trainer/checkpoint/CheckpointAverage.h"
 
 namespace s2s {
 namespace {
-
-const Log log("ckpt");
 
 const std::string kModel = "model/";
 const std::string kEma = "ema/";
@@ -248,15 +245,12 @@ CheckpointState::Rank CheckpointCodec::capture_rank(const std::string& cursor, c
 }
 
 void CheckpointCodec::restore_rng(const CheckpointState::Rank& rank, const torch::Device& device) {
+  // Training draws nothing from these generators (dropout masks are hashes of the seed, the
+  // update and the pair: model/DropoutMasks.h); they are restored so that anything else
+  // drawn after a resume repeats too. A checkpoint of another device kind has no state for
+  // this one: it keeps its own.
   set_generator_state(torch::Device(torch::kCPU), rank.cpu_rng_state);
-  if (device.is_cuda() && !rank.cuda_rng_state.empty()) {
-    set_generator_state(device, rank.cuda_rng_state);
-  } else if (device.is_cuda() != !rank.cuda_rng_state.empty()) {
-    // Dropout draws from the CUDA generator on a GPU, from the CPU one otherwise: the
-    // random numbers after this resume differ from an uninterrupted run's.
-    log.warn("resuming on {} from a checkpoint {} CUDA random state: dropout will not repeat the original run's",
-             device.is_cuda() ? "a GPU" : "the CPU", rank.cuda_rng_state.empty() ? "without" : "with");
-  }
+  if (device.is_cuda() && !rank.cuda_rng_state.empty()) set_generator_state(device, rank.cuda_rng_state);
 }
 
 // "s2s-rank/1 <cursor bytes> <cpu bytes> <cuda bytes>\n" followed by the three fields.

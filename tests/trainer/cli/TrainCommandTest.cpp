@@ -520,9 +520,13 @@ void expect_same_trajectory(const std::string& a, const std::string& b, int step
 TEST(TrainCommand, AResumeOnAnotherNumberOfRanksContinuesTheSameRun) {
   const std::string dir = prepared("elastic");
   // ~36 pairs per group batch, 4 groups: about 19 updates per epoch, so 60 cross epochs.
+  // Every dropout key on, two layers each side: the masks follow the pairs
+  // (model/DropoutMasks.h), so they are part of the same run too.
   const std::string common = "train" + std::string(kTinyTraining) + " data.dir=" + dir +
                              "/corpus train.validate_every=0 train.log_every=1 checkpoint.every_steps=0"
-                             " data.max_tokens=400 model.dropout=0";
+                             " data.max_tokens=400 model.encoder_layers=2 model.decoder_layers=2"
+                             " model.dropout=0.3 model.context_dropout=0.1 model.readout_input_dropout=0.1"
+                             " model.source_word_dropout=0.1";
   const auto run = [&](int ranks, const std::string& run_dir, int steps, const std::string& extra = "") {
     const auto r = test::run_command(mpirun(ranks, common + " run.dir=" + dir + "/" + run_dir +
                                                        " train.max_steps=" + std::to_string(steps) + extra));
@@ -539,7 +543,7 @@ TEST(TrainCommand, AResumeOnAnotherNumberOfRanksContinuesTheSameRun) {
   const std::string ckpt30 = dir + "/four_then_two/checkpoints/" + CheckpointStore::file_name(30);
   EXPECT_NE(on_two.find("resumed from " + ckpt30 + " (step 30, epoch "), std::string::npos) << on_two;
   EXPECT_NE(on_two.find("written by 4 ranks, on 2 ranks: training goes on with the same global batches "
-                        "(planned in 4 groups)"),
+                        "(planned in 4 groups) and the same dropout masks"),
             std::string::npos)
       << on_two;
   EXPECT_NE(on_two.find("each of the 2 ranks computes its share of them as micro-batches"), std::string::npos)
