@@ -23,6 +23,7 @@
 #include "model/search/GreedySearch.h"
 #include "model/search/Seq2SeqStepModel.h"
 #include "trainer/ModelFlops.h"
+#include "trainer/Tf32.h"
 #include "trainer/TrainStep.h"
 
 namespace s2s {
@@ -78,6 +79,8 @@ StepBenchmark::StepBenchmark(const Config& config, const BenchOptions& options,
   SyntheticBatches check(options.batches);  // refuses bad sizes before anything runs
   S2S_CHECK(comm.size() == 1, "s2s bench runs on one rank, not under mpirun ({} ranks)",
             comm.size());
+  // The step and the GEMM peak it is compared with use the matmul mode training would.
+  if (comm.device().is_cuda()) set_allow_tf32(config.train.allow_tf32);
 }
 
 std::pair<double, double> StepBenchmark::measure_gemm_peak(const torch::Device& device) {

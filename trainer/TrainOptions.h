@@ -16,6 +16,9 @@ S2S_ENUM(OptimizerKind, adam, adamw);
 // train.schedule: the learning rate after warm-up.
 S2S_ENUM(ScheduleKind, constant, inverse_sqrt, plateau);
 
+// train.precision: the forward pass in float32, or under bfloat16 autocast (AutocastScope).
+S2S_ENUM(Precision, fp32, bf16);
+
 struct TrainOptions {
   // Each key's doc, default and accepted values: fields() below (the one place they are written).
   OptimizerKind optimizer = OptimizerKind::adam;
@@ -45,6 +48,8 @@ struct TrainOptions {
   double bucket_mb = 25.0;
   bool overlap_allreduce = true;
   double collective_timeout_s = 600;
+  Precision precision = Precision::fp32;
+  bool allow_tf32 = true;
 
   // Rules across keys: a run needs a budget (steps, epochs or minutes) to end.
   void validate() const {
@@ -122,6 +127,17 @@ struct TrainOptions {
       "job, naming the step and the ranks that did not arrive (0: wait for ever); must exceed the "
       "longest legitimate wait, e.g. rank 0 writing a checkpoint",
       at_least(0.0));
+    v("precision", precision,
+      "fp32, or bf16: the model's forward under bfloat16 autocast on its device (matmuls in "
+      "bfloat16, the rest in float32); the loss is computed in float32 and the parameters, "
+      "gradients and optimiser state stay float32 (master weights); validation and decoding "
+      "stay float32",
+      words_of<Precision>());
+    v("allow_tf32", allow_tf32,
+      "on a CUDA device, let float32 matmuls (cuBLAS) and cuDNN use TensorFloat-32; matters on "
+      "Ampere and later GPUs (several times the float32 throughput, ~1e-3 relative error per "
+      "product); ignored on the CPU",
+      any());
   }
 };
 

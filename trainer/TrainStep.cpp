@@ -8,6 +8,7 @@
 #include "core/Check.h"
 #include "core/Clock.h"
 #include "core/Log.h"
+#include "trainer/AutocastScope.h"
 
 namespace s2s {
 namespace {
@@ -101,8 +102,14 @@ UpdateStats TrainStep::apply(const std::vector<BatchTensors>& micro_batches, int
     }
     // The host knows the batch's token count and its ids were checked at load: no sync.
     const DropoutMasks masks(dropout_seed_, static_cast<uint64_t>(step), batch.pair_ids);
-    const Seq2SeqOutput out = model_->forward(batch, masks);
-    const LossOutput loss = criterion_(out.logits, batch.tgt_out, batch.tgt_tokens);
+    torch::Tensor logits;  // (B, T_tgt, V) float32
+    {
+      const AutocastScope autocast(comm_.device().type(), options_.precision);
+      logits = model_->forward(batch, masks).logits;
+    }
+    // The loss in float32 whatever the forward ran in: log-softmax over V and sums over
+    // thousands of tokens are where bfloat16's 8-bit mantissa would cost accuracy.
+    const LossOutput loss = criterion_(logits.to(torch::kFloat), batch.tgt_out, batch.tgt_tokens);
     u.forward_seconds += seconds_since(phase);
     phase = Clock::now();
     loss.loss_sum.backward();

@@ -10,6 +10,7 @@
 #include "core/Log.h"
 #include "model/BatchTensors.h"
 #include "trainer/StopSignal.h"
+#include "trainer/Tf32.h"
 #include "trainer/checkpoint/CheckpointCodec.h"
 #include "trainer/checkpoint/DurableFile.h"
 #include "trainer/comm/ParameterChecksum.h"
@@ -114,6 +115,10 @@ void Trainer::build_validation() {
 }
 
 void Trainer::build_step() {
+  // Process-wide, so set before the first forward; cuBLAS and cuDNN read it per call.
+  if (device_.is_cuda()) set_allow_tf32(config_.train.allow_tf32);
+  log.info("precision: {} forward{}", name_of(config_.train.precision),
+           device_.is_cuda() ? fmt::format(", TF32 {}", config_.train.allow_tf32 ? "allowed" : "off") : std::string());
   step_ = std::make_unique<TrainStep>(model_, config_.model.label_smoothing, config_.train, comm_,
                                       config_.run.seed);
   log.info("gradient sync: {} buckets of <= {} MB over {}, {}", step_->sync().buckets().size(),
