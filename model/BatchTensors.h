@@ -1,7 +1,7 @@
 #pragma once
 // A data::Batch as the model's input tensors on its device: what training, validation and
-// decoding all feed the model. The batch's plain vectors are wrapped without a copy and then
-// moved to the device in one transfer per tensor.
+// decoding all feed the model. On the CPU the vectors are copied into tensors; on a GPU the
+// three id matrices go through one pinned host buffer and one non-blocking copy (.cpp).
 #include <torch/torch.h>
 
 #include "data/Batch.h"
