@@ -123,7 +123,7 @@ UpdateStats TrainStep::apply(const std::vector<BatchTensors>& micro_batches, int
   if (backward_done) backward_done();
   t0 = Clock::now();
   const GradientSyncStats sync = sync_->finish();  // param.grad() now holds the sum over ranks
-  u.compute_seconds += seconds_since(t0) - sync.wait_s;  // packing and copying back
+  u.compute_seconds += seconds_since(t0) - sync.wait_s;  // packing what backward did not reach
   t0 = Clock::now();
   comm_.all_reduce_sum(sums);  // one all-reduce for the three sums
   u.comm_seconds = sync.wait_s + seconds_since(t0);
@@ -156,7 +156,9 @@ UpdateStats TrainStep::apply(const std::vector<BatchTensors>& micro_batches, int
     for (auto& group : optimizer_->param_groups()) group.options().set_lr(u.lr);
     optimizer_->step();
   }
-  optimizer_->zero_grad();
+  // In place, in the gradient buckets: the optimiser's zero_grad() would drop the gradients
+  // (set_to_none), and the next backward would allocate new ones that GradientSync must copy in.
+  sync_->zero_grads();
   u.optimizer_seconds = seconds_since(t0);
   u.compute_seconds += u.optimizer_seconds;
   return u;

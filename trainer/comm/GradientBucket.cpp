@@ -58,32 +58,39 @@ torch::Tensor GradientBucket::slot(size_t i) const {
   return buffer_.narrow(0, offsets_[i], offsets_[i + 1] - offsets_[i]).view(shapes_[i]);
 }
 
-void GradientBucket::pack(size_t i, const torch::Tensor& grad) {
+bool GradientBucket::holds(size_t i, const torch::Tensor& param) const {
+  const torch::Tensor& grad = param.grad();
+  return grad.defined() && grad.is_alias_of(buffer_) &&
+         grad.storage_offset() == buffer_.storage_offset() + offsets_[i] && grad.sizes() == shapes_[i] &&
+         grad.is_contiguous();
+}
+
+void GradientBucket::adopt(size_t i, const torch::Tensor& param) {
+  if (holds(i, param)) return;
   torch::NoGradGuard no_grad;
+  torch::Tensor& grad = param.mutable_grad();
   torch::Tensor place = slot(i);
   if (!grad.defined()) {
     place.zero_();
-    return;
+  } else {
+    S2S_CHECK(grad.layout() == torch::kStrided,
+              "parameter {} has a sparse gradient, which bucketed all-reduce does not support: use "
+              "dense gradients (e.g. an embedding without sparse=true)",
+              members_[i]);
+    S2S_CHECK(grad.sizes() == place.sizes(), "parameter {}: gradient of shape {} for a parameter of shape {}",
+              members_[i], c10::str(grad.sizes()), c10::str(place.sizes()));
+    place.copy_(grad);
   }
-  S2S_CHECK(grad.layout() == torch::kStrided,
-            "parameter {} has a sparse gradient, which bucketed all-reduce does not support: use "
-            "dense gradients (e.g. an embedding without sparse=true)",
-            members_[i]);
-  S2S_CHECK(grad.sizes() == place.sizes(), "parameter {}: gradient of shape {} for a parameter of shape {}",
-            members_[i], c10::str(grad.sizes()), c10::str(place.sizes()));
-  place.copy_(grad);
+  grad = place;
 }
 
-void GradientBucket::unpack(const std::vector<torch::Tensor>& params) const {
+void GradientBucket::zero_grads(const std::vector<torch::Tensor>& params) {
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < members_.size(); ++i) {
     const torch::Tensor& p = params.at(members_[i]);
-    torch::Tensor& grad = p.mutable_grad();
-    if (grad.defined())
-      grad.copy_(slot(i));
-    else
-      grad = slot(i).clone();  // its own memory: the buffer is overwritten next step
+    if (!holds(i, p)) p.mutable_grad() = slot(i);
   }
+  buffer_.zero_();
 }
 
 }  // namespace s2s

@@ -2,6 +2,8 @@
 // A group of parameter gradients that is all-reduced as one flat buffer: one MPI/NCCL call
 // per ~25 MB instead of one per parameter (latency), and early enough that it overlaps the
 // rest of backward (a single buffer for everything would wait for the last gradient).
+// The members' gradients live in the buffer (each param.grad() is a view of its slot, as
+// DistributedDataParallel's gradient_as_bucket_view): no copy in, no copy back.
 //
 // plan() decides the grouping, a pure function of the parameters' sizes, dtypes and
 // devices, so that every rank computes the same buckets in the same order: collectives are
@@ -38,13 +40,17 @@ class GradientBucket {
   // Member i's place in the buffer, shaped like its parameter (a view: writes go through).
   torch::Tensor slot(size_t i) const;
 
-  // Copies member i's gradient into its place; an undefined gradient (the parameter took
-  // no part in this step) is sent as zeros, so every rank still sends the same buffer.
-  void pack(size_t i, const torch::Tensor& grad);
+  // Makes `param`'s gradient member i's slot, so that backward accumulates into the bucket
+  // and the all-reduced sum is the gradient, with nothing copied back. A gradient that is
+  // not the slot (the first backward's, or one that replaced it: zero_grad(set_to_none),
+  // an assignment) is copied in first; none (the parameter took no part in this step) is
+  // sent as zeros. Cheap when param.grad() already is the slot: the steady state.
+  void adopt(size_t i, const torch::Tensor& param);
+  bool holds(size_t i, const torch::Tensor& param) const;  // param.grad() is member i's slot
 
-  // Writes each member's summed gradient into params[member].grad(), creating the
-  // gradient when the parameter has none.
-  void unpack(const std::vector<torch::Tensor>& params) const;
+  // Zeroes every member's gradient, in place: one fill of the buffer, after pointing any
+  // gradient that was replaced back at its slot.
+  void zero_grads(const std::vector<torch::Tensor>& params);
 
  private:
   std::vector<size_t> members_;

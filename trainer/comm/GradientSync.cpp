@@ -146,12 +146,13 @@ void GradientSync::on_gradient_ready(size_t param) {
     }
     packed_[param] = 1;
   }
-  // The copy runs outside the lock, so that it overlaps the thread's all-reduce of an
-  // earlier bucket. Errors are kept for finish(): the bucket must still count as packed,
-  // or finish() (and the other ranks) would wait for it forever.
+  // Usually the gradient already is its bucket slot and there is nothing to do; the first
+  // step's (or a replaced one) is copied in outside the lock, so that the copy overlaps the
+  // thread's all-reduce of an earlier bucket. Errors are kept for finish(): the bucket must
+  // still count as packed, or finish() (and the other ranks) would wait for it forever.
   std::string error;
   try {
-    buckets_[b].pack(slot_of_[param], params_[param].grad());
+    buckets_[b].adopt(slot_of_[param], params_[param]);
   } catch (const std::exception& e) {
     error = e.what();
   }
@@ -221,7 +222,7 @@ GradientSyncStats GradientSync::finish() {
   std::string error;
   for (size_t i : leftovers) {
     try {
-      buckets_[bucket_of_[i]].pack(slot_of_[i], params_[i].grad());
+      buckets_[bucket_of_[i]].adopt(slot_of_[i], params_[i]);
     } catch (const std::exception& e) {
       if (error.empty()) error = e.what();
     }
@@ -247,7 +248,6 @@ GradientSyncStats GradientSync::finish() {
     if (comm_error_) std::rethrow_exception(comm_error_);
   }
 
-  for (const GradientBucket& bucket : buckets_) bucket.unpack(params_);
   for (size_t b = 0; b < buckets_.size(); ++b) {
     stats.allreduce_s += seconds(finished_[b] - started_[b]);
     const Clock::time_point overlap_end = std::min(finished_[b], backward_done);
@@ -267,6 +267,15 @@ GradientSyncStats GradientSync::finish() {
   S2S_CHECK(misuse.empty(), "gradient sync: {}", misuse);
   stats.finish_s = seconds(Clock::now() - backward_done);
   return stats;
+}
+
+void GradientSync::zero_grads() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    S2S_CHECK(std::none_of(packed_.begin(), packed_.end(), [](char c) { return c != 0; }),
+              "zero_grads() after a synchronised backward: call finish() first");
+  }
+  for (GradientBucket& bucket : buckets_) bucket.zero_grads(params_);
 }
 
 void GradientSync::reset_step() {

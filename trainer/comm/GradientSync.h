@@ -11,11 +11,16 @@
 //   // the trainer divides by the global token count, clips, steps
 //
 // How it overlaps: a hook on each parameter's gradient accumulator (the autograd node that
-// writes param.grad()) fires as soon as that gradient is final for this backward. It copies
-// the gradient into its bucket's flat buffer; when a bucket is full, a background thread
-// all-reduces it while backward goes on computing earlier layers' gradients. Buckets are
-// all-reduced strictly in bucket order on every rank (collectives match by order), so a
-// bucket that is complete early still waits for the ones before it.
+// writes param.grad()) fires as soon as that gradient is final for this backward. Each
+// param.grad() is a view of its place in its bucket's flat buffer (set by the hook the first
+// time, and again whenever something replaced the gradient), so backward accumulates straight
+// into the bucket and the hook only marks it ready; when a bucket is full, a background
+// thread all-reduces it in place while backward goes on computing earlier layers' gradients.
+// Nothing is copied back: after finish() param.grad() is the bucket's sum. Zero the
+// gradients with zero_grads() (in place), not the optimiser's zero_grad(), whose default
+// (set_to_none) would make the next backward allocate new gradients and the hook copy them
+// in. Buckets are all-reduced strictly in bucket order on every rank (collectives match by
+// order), so a bucket that is complete early still waits for the ones before it.
 //
 // Parameters that the last backward did not reach (unused in this step; or used only in
 // earlier micro-batches) are packed by finish(): their current gradient, or zeros when they
@@ -61,7 +66,7 @@ struct GradientSyncStats {
   double allreduce_s = 0;     // time inside all_reduce_sum, all buckets together
   double overlapped_s = 0;    // the part of allreduce_s before finish() was called (during backward)
   double wait_s = 0;          // time finish() spent waiting for all-reduces (exposed communication)
-  double finish_s = 0;        // the whole of finish(): packing leftovers, waiting, copying back
+  double finish_s = 0;        // the whole of finish(): packing leftovers, waiting
 };
 
 class GradientSync {
@@ -81,9 +86,13 @@ class GradientSync {
   bool sync_enabled() const { return enabled_; }
 
   // Collective, after the backward of the last micro-batch: packs what the hooks did not,
-  // waits for every bucket, writes the sums into param.grad(). Rethrows the communication
-  // thread's error, if any (the object is unusable after that).
+  // waits for every bucket; param.grad() then holds the sum (a view of its bucket).
+  // Rethrows the communication thread's error, if any (the object is unusable after that).
   GradientSyncStats finish();
+
+  // Sets every synchronised gradient to zero in place, in its bucket (one fill per bucket).
+  // Between updates: not between a synchronised backward and its finish().
+  void zero_grads();
 
   const std::vector<GradientBucket>& buckets() const { return buckets_; }
   const std::vector<torch::Tensor>& parameters() const { return params_; }  // those synchronised

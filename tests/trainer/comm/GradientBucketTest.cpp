@@ -1,5 +1,5 @@
 // GradientBucket: which parameters share a bucket (order, size cap, dtypes) and how
-// gradients go in and out of the flat buffer.
+// gradients come to live in the flat buffer.
 #include "trainer/comm/GradientBucket.h"
 
 #include <gtest/gtest.h>
@@ -94,39 +94,58 @@ TEST_F(GradientBucketTest, LaysOutOddSizedParametersBackToBack) {
   EXPECT_TRUE(bucket.device().is_cpu());
 }
 
-TEST_F(GradientBucketTest, PacksAndUnpacksGradients) {
+TEST_F(GradientBucketTest, AdoptsGradientsIntoTheirSlots) {
   std::vector<torch::Tensor> params = {torch::zeros({2, 3}, torch::kDouble).requires_grad_(),
                                        torch::zeros({4}, torch::kDouble).requires_grad_()};
   GradientBucket bucket(params, {1, 0});
   const torch::Tensor g0 = torch::arange(6, torch::kDouble).view({2, 3});
   const torch::Tensor g1 = torch::arange(10, 14, torch::kDouble);
-  bucket.pack(0, g1);
-  bucket.pack(1, g0.t().contiguous().t());  // a non-contiguous gradient is fine
+  params[1].mutable_grad() = g1.clone();
+  params[0].mutable_grad() = g0.t().contiguous().t();  // a non-contiguous gradient is fine
+  EXPECT_FALSE(bucket.holds(0, params[1]));
+  bucket.adopt(0, params[1]);
+  bucket.adopt(1, params[0]);
   EXPECT_TRUE(torch::equal(bucket.buffer(), torch::cat({g1, g0.view({-1})})));
+  EXPECT_TRUE(bucket.holds(0, params[1]));
+  EXPECT_TRUE(bucket.holds(1, params[0]));
 
-  bucket.buffer().mul_(2);  // what the all-reduce would do
-  params[0].mutable_grad() = torch::full({2, 3}, 99.0, torch::kDouble);
-  bucket.unpack(params);
+  bucket.buffer().mul_(2);  // what the all-reduce does: the gradients are the sums
   EXPECT_TRUE(torch::equal(params[0].grad(), g0 * 2));
-  ASSERT_TRUE(params[1].grad().defined());  // created when absent
   EXPECT_TRUE(torch::equal(params[1].grad(), g1 * 2));
-  // The created gradient has its own memory: the next step's buffer does not show through.
-  bucket.buffer().zero_();
-  EXPECT_TRUE(torch::equal(params[1].grad(), g1 * 2));
+  params[0].grad().add_(1);  // and writes to a gradient reach the buffer
+  EXPECT_EQ(bucket.buffer()[4].item<double>(), 2 * 0.0 + 1);
 }
 
-TEST_F(GradientBucketTest, PacksAnAbsentGradientAsZeros) {
-  const std::vector<torch::Tensor> params = {torch::zeros({3})};
+TEST_F(GradientBucketTest, AdoptsAnAbsentGradientAsZeros) {
+  const std::vector<torch::Tensor> params = {torch::zeros({3}).requires_grad_()};
   GradientBucket bucket(params, {0});
-  bucket.pack(0, torch::ones({3}));
-  bucket.pack(0, torch::Tensor());
+  bucket.buffer().fill_(5);  // last step's sum
+  bucket.adopt(0, params[0]);
   EXPECT_TRUE(torch::equal(bucket.buffer(), torch::zeros({3})));
+  ASSERT_TRUE(params[0].grad().defined());
+  EXPECT_TRUE(bucket.holds(0, params[0]));
+}
+
+TEST_F(GradientBucketTest, ZeroesGradientsInPlaceAndTakesBackReplacedOnes) {
+  const std::vector<torch::Tensor> params = {torch::zeros({3}).requires_grad_(), torch::zeros({2}).requires_grad_()};
+  GradientBucket bucket(params, {1, 0});
+  bucket.adopt(0, params[1]);
+  bucket.adopt(1, params[0]);
+  bucket.buffer().fill_(7);
+  const void* kept = params[1].grad().data_ptr();
+  params[0].mutable_grad() = torch::ones({3});  // replaced, e.g. by zero_grad(set_to_none) + backward
+  bucket.zero_grads(params);
+  EXPECT_EQ(params[1].grad().data_ptr(), kept);
+  EXPECT_TRUE(bucket.holds(1, params[0]));
+  EXPECT_TRUE(torch::equal(bucket.buffer(), torch::zeros({5})));
+  EXPECT_TRUE(torch::equal(params[0].grad(), torch::zeros({3})));
 }
 
 TEST_F(GradientBucketTest, RefusesAGradientOfTheWrongShape) {
-  const std::vector<torch::Tensor> params = {torch::zeros({3})};
+  const std::vector<torch::Tensor> params = {torch::zeros({3}).requires_grad_()};
   GradientBucket bucket(params, {0});
-  EXPECT_THROW(bucket.pack(0, torch::ones({4})), Error);
+  params[0].mutable_grad() = torch::ones({4});
+  EXPECT_THROW(bucket.adopt(0, params[0]), Error);
 }
 
 }  // namespace

@@ -259,6 +259,47 @@ TEST_P(GradientSyncTest, OverlapsAllReduceWithBackward) {
   }
 }
 
+// Whether p.grad() lies inside `bucket`'s flat buffer (its storage, within its elements).
+bool inside(const torch::Tensor& grad, const GradientBucket& bucket) {
+  const auto* begin = static_cast<const char*>(bucket.buffer().data_ptr());
+  const auto* at = static_cast<const char*>(grad.data_ptr());
+  return grad.is_alias_of(bucket.buffer()) && at >= begin &&
+         at + grad.numel() * grad.element_size() <= begin + bucket.bytes();
+}
+
+TEST_P(GradientSyncTest, GradientsLiveInTheirBucketsAndHoldTheSum) {
+  OddModel model;
+  auto record = std::make_shared<FakeRecord>();
+  GradientSync sync(model.params, *fake(record), options(40.0 / (1024 * 1024)));
+  std::vector<const void*> first_step;
+  for (int step = 0; step < 3; ++step) {
+    if (step == 2) model.params[4].mutable_grad() = torch::Tensor();  // as zero_grad(set_to_none) does
+    model.loss(step).backward();
+    sync.finish();
+    expect_grads(model.params, model.local_grads({step}), kRanks);
+    for (size_t i = 0; i < model.params.size(); ++i) {
+      const torch::Tensor& grad = model.params[i].grad();
+      int holders = 0;
+      for (const GradientBucket& b : sync.buckets()) holders += inside(grad, b) ? 1 : 0;
+      EXPECT_EQ(holders, 1) << "step " << step << ", parameter " << i << " is not in a bucket";
+      if (step == 0) first_step.push_back(grad.data_ptr());
+      // In place from step to step (a replaced gradient is taken back to its place).
+      EXPECT_EQ(grad.data_ptr(), first_step[i]) << "step " << step << ", parameter " << i;
+    }
+    sync.zero_grads();
+    for (const auto& p : model.params) EXPECT_TRUE(torch::equal(p.grad(), torch::zeros_like(p)));
+  }
+}
+
+TEST_P(GradientSyncTest, RefusesZeroGradsBeforeFinish) {
+  OddModel model;
+  GradientSync sync(model.params, *fake(std::make_shared<FakeRecord>()), options(25));
+  model.loss(0).backward();
+  EXPECT_THROW(sync.zero_grads(), Error);
+  sync.finish();
+  EXPECT_NO_THROW(sync.zero_grads());
+}
+
 TEST_P(GradientSyncTest, RefusesParametersOffTheCommunicatorsDevice) {
   // Only a CPU check here: the fake works on the CPU, so a meta-device parameter is foreign.
   std::vector<torch::Tensor> params = {torch::zeros({2}, torch::Device(torch::kMeta)).requires_grad_()};
