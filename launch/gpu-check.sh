@@ -17,6 +17,9 @@
 #              200 steps on the CPU (same seed, the smoke config's dropout: its masks are
 #              hashes of seed, update and pair, the same on both devices), and their losses
 #              compared (tolerance below)
+#   train-bf16, compare-bf16
+#              the same 200 steps on the GPU with train.precision=bf16 (bfloat16 autocast), their
+#              losses compared with the CPU fp32 run's under the bf16 bounds below
 #   bench      `s2s bench` (if this build has it) beside bench/torch_reference.py on the GPU, on
 #              the two configs of issue 16, interleaved (s2s, torch, s2s, torch)
 #   build-tests, tests
@@ -25,8 +28,9 @@
 #              where there are 2 GPUs, else on 1 rank with the GPU
 #   tests-rest the rest of the suite with the GPU visible (not the launcher tests), if time is left
 # Then one table. Everything printed also goes to $OUT/gpu-check.log when OUT is set (the
-# device tool's folder), with table.md, loss-compare.txt, bench.jsonl, the two metrics.jsonl,
-# build.log and ctest.log beside it: 8 files at most.
+# device tool's folder), with table.md, loss-compare.txt (fp32, then bf16), bench.jsonl, the
+# two fp32 metrics.jsonl, build.log and ctest.log beside it: 8 files at most (the bf16 run's
+# metrics.jsonl stays in $WORK).
 #
 # Loss tolerance, GPU against CPU, relative to the CPU loss of the same step:
 #   step 1 <= 1e-3     same parameters, same batch: only arithmetic differs (cuDNN's RNN and
@@ -35,7 +39,20 @@
 #   every step <= 2e-2 and the mean of the last 20 steps <= 1e-2: Adam turns rounding noise in
 #                      small gradients into update differences that grow with the steps; on
 #                      fp32/TF32 they stay near 1e-3 over 200 steps, the bounds leave 10x room.
-#   Where the config has train.precision, both runs use fp32 (bf16 would need its own bounds).
+#   Where the config has train.precision, both runs use fp32 (bf16 has its own bounds, below).
+#
+# bf16 tolerance, the GPU bf16 run against the CPU fp32 run, relative to the CPU loss:
+#   step 1 <= 1e-2     same parameters, same batch: autocast rounds the matmuls' inputs (and on
+#                      CUDA cuDNN's whole RNN) to 8 mantissa bits, up to 2e-3 relative per value
+#   steps 1..50 <= 2e-2 each, before the runs decorrelate
+#   the mean loss of the last 50 steps <= 1e-1: the learning outcome. Step by step the late
+#                      losses are not comparable: the smoke run's loss falls steeply between steps
+#                      50 and 150 with 2x swings from batch to batch, and bf16's perturbation moves
+#                      that fall by a few steps. Measured with CPU autocast (bf16 linear and matmul,
+#                      the RNN recurrence in float32: milder than CUDA's), 2026-12-02: step 1 3.5e-6, steps 1..50 at most 4.8e-4, last
+#                      50 mean loss 2.1e-2; single late steps up to 6e-1 (step 144), which is why
+#                      they are not bounded one by one.
+# The comparison is launch/compare_losses.py (tests/launch/compare_losses_test.py, no GPU).
 #
 # Environment: OUT (copy of logs and results), S2S_GPU_CHECK_WORK (/tmp/s2s-gpu-check),
 # S2S_GPU_CHECK_BUDGET (540 s), S2S_GPU_CHECK_JOBS (cores), S2S_GPU_CHECK_SKIP (stages to
@@ -190,67 +207,47 @@ if [ -x "$S2S" ] && [ "${STATUS[build]:-}" = ok ]; then STATUS[built]=ok; else S
 
 # ---- 5. train 200 steps on the GPU and on the CPU, compare the losses --------------------------------
 st_prep() { "$S2S" prep --sample "$WORK/corpus" --force --no-progress > "$WORK/prep.log" 2>&1 || { tail -n 5 "$WORK/prep.log"; fail "s2s prep --sample"; }; }
-train_args() {  # RUN_DIR
+train_args() {  # RUN_DIR PRECISION
   local args=(--config "$ROOT/configs/smoke.yaml" "data.dir=$WORK/corpus" "run.dir=$1" run.seed=1
               run.threads=0 "train.max_steps=$STEPS" train.log_every=1 train.validate_every=0
               train.valid_metric=loss train.checksum_every=0
               checkpoint.every_steps=0 checkpoint.every_minutes=0)
-  "$S2S" config train.precision=fp32 > /dev/null 2>&1 && args+=(train.precision=fp32)
+  if "$S2S" config train.precision=fp32 > /dev/null 2>&1; then args+=("train.precision=$2")
+  elif [ "$2" != fp32 ]; then fail "this s2s has no train.precision, so no $2 run"; fi
   printf '%s\n' "${args[@]}"
 }
-st_train() {  # cuda|cpu
-  local dev="$1" dir="$WORK/run-$1" visible=()
+st_train() {  # cuda|cpu|bf16 (bf16: on the GPU with train.precision=bf16)
+  local run="$1" dev="$1" precision=fp32 dir="$WORK/run-$1" visible=() keep="$RESULTS"
+  [ "$run" = bf16 ] && { dev=cuda precision=bf16 keep="$WORK"; }
   rm -rf "$dir"
   [ "$dev" = cpu ] && visible=(CUDA_VISIBLE_DEVICES=)   # torch then sees no GPU: the CPU path
-  mapfile -t args < <(train_args "$dir")
+  mapfile -t args < <(train_args "$dir" "$precision")
   env "${visible[@]}" OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
-    "$S2S" train "${args[@]}" > "$WORK/train-$dev.log" 2>&1 \
-    || { tail -n 8 "$WORK/train-$dev.log"; fail "s2s train on $dev"; }
+    "$S2S" train "${args[@]}" > "$WORK/train-$run.log" 2>&1 \
+    || { tail -n 8 "$WORK/train-$run.log"; fail "s2s train on $dev ($precision)"; }
   grep -m 1 -E 'rank 0/1' "$dir/train.log" | sed 's/^/    /'
   if [ "$dev" = cuda ]; then
     grep -q 'cuda' "$dir/train.log" || fail "the GPU run did not run on a CUDA device (train.log names none)"
   fi
-  cp "$dir/metrics.jsonl" "$RESULTS/metrics-$dev.jsonl"
+  cp "$dir/metrics.jsonl" "$keep/metrics-$run.jsonl"
   grep '"kind":"train"' "$dir/metrics.jsonl" | tail -n 1 | sed 's/^/    last: /'
 }
 st_compare() {
-  syspy - "$RESULTS/metrics-cuda.jsonl" "$RESULTS/metrics-cpu.jsonl" "$STEPS" <<'EOF' | tee "$RESULTS/loss-compare.txt"
-import json, sys
-def losses(path):
-    out = {}
-    for line in open(path):
-        r = json.loads(line)
-        if r.get("kind") == "train":
-            out[r["step"]] = r
-    return out
-gpu, cpu, steps = losses(sys.argv[1]), losses(sys.argv[2]), int(sys.argv[3])
-common = sorted(set(gpu) & set(cpu))
-if len(common) != steps or common[0] != 1:
-    sys.exit(f"FAILED: expected train records for steps 1..{steps} in both runs, got "
-             f"{len(gpu)} (GPU) and {len(cpu)} (CPU), {len(common)} in common")
-rel = {s: abs(gpu[s]["loss"] - cpu[s]["loss"]) / abs(cpu[s]["loss"]) for s in common}
-worst = max(common, key=lambda s: rel[s])
-last = common[-20:]
-tail_mean = sum(rel[s] for s in last) / len(last)
-print(f"steps compared   {len(common)} (1..{common[-1]})")
-for s in (1, 2, 10, 50, 100, 200):
-    if s in rel:
-        print(f"step {s:<4d}        GPU {gpu[s]['loss']:.6f}  CPU {cpu[s]['loss']:.6f}  rel {rel[s]:.2e}")
-print(f"worst step       {worst}: rel {rel[worst]:.2e}")
-print(f"last 20 steps    mean rel {tail_mean:.2e}")
-print(f"tokens/s         GPU {gpu[common[-1]]['tokens_per_s']:.0f}  CPU {cpu[common[-1]]['tokens_per_s']:.0f} (last logged step)")
-checks = [("step 1 <= 1e-3", rel[1] <= 1e-3), ("every step <= 2e-2", rel[worst] <= 2e-2),
-          ("last 20 mean <= 1e-2", tail_mean <= 1e-2)]
-bad = [name for name, ok in checks if not ok]
-print("verdict          " + ("within tolerance (" + ", ".join(n for n, _ in checks) + ")" if not bad
-                             else "OUTSIDE tolerance: " + ", ".join(bad)))
-sys.exit(1 if bad else 0)
-EOF
+  syspy "$ROOT/launch/compare_losses.py" "$RESULTS/metrics-cuda.jsonl" "$RESULTS/metrics-cpu.jsonl" "$STEPS" \
+    --label GPU --reference-label CPU --step1 1e-3 --every 2e-2 --tail 1e-2 | tee "$RESULTS/loss-compare.txt"
 }
+st_compare_bf16() {
+  syspy "$ROOT/launch/compare_losses.py" "$WORK/metrics-bf16.jsonl" "$RESULTS/metrics-cpu.jsonl" "$STEPS" \
+    --label "GPU bf16" --reference-label "CPU fp32" --step1 1e-2 --every 2e-2 --every-until 50 --final-mean 1e-1 \
+    | tee -a "$RESULTS/loss-compare.txt"
+}
+: > "$RESULTS/loss-compare.txt"   # the compare stages write it, fp32 first, then bf16
 stage prep 60 built -- st_prep
 if ((NGPU > 0)); then stage train-cuda 120 prep -- st_train cuda; else record train-cuda skipped "no GPU"; fi
 stage train-cpu 150 prep -- st_train cpu
 stage compare 30 train-cuda train-cpu -- st_compare
+if ((NGPU > 0)); then stage train-bf16 120 prep -- st_train bf16; else record train-bf16 skipped "no GPU"; fi
+stage compare-bf16 30 train-bf16 train-cpu -- st_compare_bf16
 
 # ---- 6. s2s bench beside the PyTorch reference ---------------------------------------------------------------
 # The two configs of issue 16 (bench/torch_reference.py's header: tanh readout, decoder as wide
@@ -389,7 +386,7 @@ cp "$WORK/build.log" "$RESULTS/build.log" 2>/dev/null || true
 # ---- the table --------------------------------------------------------------------------------------------------
 say "summary (${SECONDS}s of ${BUDGET}s):"
 for s in "${ORDER[@]}"; do printf '    %-12s %-8s %s\n' "$s" "${STATUS[$s]}" "${NOTE[$s]}"; done
-[ -f "$RESULTS/loss-compare.txt" ] && sed -n 's/^verdict *//p' "$RESULTS/loss-compare.txt" | sed 's/^/    losses GPU vs CPU: /'
+[ -f "$RESULTS/loss-compare.txt" ] && sed -n 's/^verdict *//p' "$RESULTS/loss-compare.txt" | sed 's/^/    losses /'
 if [ -s "$RESULTS/bench.jsonl" ] && [ -n "$PY" ]; then
   syspy - "$RESULTS/bench.jsonl" "$(torch_field name)" "$(torch_field version)" <<'EOF' | tee "$RESULTS/table.md"
 import json, statistics, sys, datetime

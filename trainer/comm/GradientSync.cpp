@@ -167,6 +167,18 @@ void GradientSync::mark_packed(size_t param) {
 }
 
 void GradientSync::communication_loop() {
+  // On CUDA this thread queues on a stream of its own, not on the compute stream: the
+  // communicator orders its all-reduce after the caller's current stream, so from the compute
+  // stream bucket b's all-reduce would wait for every backward kernel queued by the time the
+  // thread gets to it (the host runs ahead of the GPU); from this stream, which waits only on
+  // bucket b's ready event (recorded on the compute stream after its gradients), it waits for
+  // those gradients alone. The other direction needs no event: all_reduce_sum returns once
+  // the sum is complete, and the optimiser's kernels are queued after finish() has seen that.
+  if (!buckets_.empty() && buckets_.front().device().is_cuda()) {
+    const torch::Device device = buckets_.front().device();
+    const c10::impl::VirtualGuardImpl guard(device.type());
+    guard.exchangeStream(guard.getStreamFromGlobalPool(device));
+  }
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
     changed_.wait(lock, [this] {
@@ -193,7 +205,8 @@ void GradientSync::communication_loop() {
 void GradientSync::reduce(size_t b) {
   GradientBucket& bucket = buckets_[b];
   // On CUDA: the all-reduce (queued after this thread's current stream) must start after
-  // the copies that packed the bucket, which ran on backward's stream.
+  // the bucket's gradients were accumulated (and any copy that adopted one), which ran on
+  // backward's stream.
   if (ready_[b]) ready_[b]->block(current_stream(bucket.device()));
   started_[b] = Clock::now();
   comm_->all_reduce_sum(bucket.buffer());

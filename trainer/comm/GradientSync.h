@@ -31,7 +31,7 @@
 // from its own thread only, so its collectives never interleave with the caller's. Overlap
 // needs a thread-safe one (MPI_THREAD_MULTIPLE); otherwise all buckets are all-reduced inside
 // finish().
-// On CUDA it assumes backward runs on one stream per device (the default).
+// On CUDA: backward on one stream per device (the default); the thread on a stream of its own.
 #include <c10/core/Event.h>
 #include <torch/csrc/autograd/function.h>
 #include <torch/torch.h>
