@@ -1,5 +1,6 @@
 // AutocastScope on the CPU: a matmul inside a bf16 scope runs in bfloat16, one outside (or
-// in an fp32 scope) in float32, and the autocast state before the scope comes back after it.
+// in an fp32 scope) in float32, and the autocast state before the scope comes back after it;
+// the same on CUDA (skipped without a GPU).
 #include "trainer/AutocastScope.h"
 
 #include <ATen/autocast_mode.h>
@@ -38,6 +39,19 @@ TEST(AutocastScope, RestoresTheEnclosingAutocastState) {
   EXPECT_EQ(at::autocast::get_autocast_dtype(torch::kCPU), torch::kHalf);
   at::autocast::set_autocast_enabled(torch::kCPU, false);
   at::autocast::set_autocast_dtype(torch::kCPU, torch::kBFloat16);  // LibTorch's CPU default
+}
+
+TEST(AutocastScope, Bf16OnCudaRunsMatmulsInBfloat16AndLeavesTheCpuAlone) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA GPU";
+  const auto options = torch::TensorOptions().device(torch::kCUDA, 0);
+  const auto a = torch::randn({4, 3}, options), b = torch::randn({3, 2}, options);
+  {
+    const AutocastScope scope(torch::kCUDA, Precision::bf16);
+    EXPECT_EQ(torch::mm(a, b).scalar_type(), torch::kBFloat16);
+    EXPECT_EQ(torch::mm(a.cpu(), b.cpu()).scalar_type(), torch::kFloat) << "only the scope's device type";
+  }
+  EXPECT_EQ(torch::mm(a, b).scalar_type(), torch::kFloat);
+  EXPECT_FALSE(at::autocast::is_autocast_enabled(torch::kCUDA));
 }
 
 }  // namespace
