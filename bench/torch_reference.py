@@ -156,6 +156,10 @@ def parse_args(argv):
     r.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     r.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
                    help="bf16: autocast of the forward to bfloat16, fp32 weights and loss")
+    r.add_argument("--allow-tf32", choices=["true", "false"], default="true",
+                   help="TF32 for float32 matmuls and cuDNN on CUDA (Ampere and later), as s2s's "
+                        "train.allow_tf32 (default true there too; PyTorch's own default is off for "
+                        "matmuls): the side-by-side compares the same arithmetic")
     r.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (constant)")
     r.add_argument("--clip-norm", type=float, default=5.0,
                    help="clip the global gradient norm (s2s train.clip_norm); 0: no clipping")
@@ -192,6 +196,8 @@ def check_args(p, a):
         p.error(f"--peak-gflops is {a.peak_gflops}: it must be positive")
     if a.device == "cuda" and not torch.cuda.is_available():
         p.error("--device cuda but torch sees no CUDA device: use --device cpu")
+    torch.backends.cuda.matmul.allow_tf32 = a.allow_tf32 == "true"
+    torch.backends.cudnn.allow_tf32 = a.allow_tf32 == "true"
 
 
 # ----------------------------------------------------------------------------------------
