@@ -260,9 +260,10 @@ minutes, beam = float(sys.argv[3]), sys.argv[4]
 head = ["model", "BLEU", "chrF", "exact %", "valid loss", "test loss", "step", "train min", "eval s"]
 body = []
 for r in rows:
-    v = valid.get(r["step"])
+    step = r.get("step")  # an ensemble has no one step
+    v = valid.get(step)
     body.append([r["label"], f"{r['bleu']:.2f}", f"{r['chrf']:.2f}", f"{r['exact_match']:.2f}",
-                 "-" if v is None else f"{v:.4f}", f"{r['loss']:.4f}", str(r["step"]),
+                 "-" if v is None else f"{v:.4f}", f"{r['loss']:.4f}", "-" if step is None else str(step),
                  f"{minutes:.1f}", str(r["eval_seconds"])])
 width = [max(len(x[i]) for x in [head] + body) for i in range(len(head))]
 fmt = lambda x: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(x, width)))
