@@ -192,9 +192,13 @@ stage_done
 # One row per model: a label and the arguments of `s2s eval` that select it. Later rows
 # (EMA weights, an average of checkpoints, an ensemble of seeds) are one more add_row each,
 # with any command that makes their checkpoint run before it.
-row_labels=() row_args=() row_prepare=()
-# add_row LABEL PREPARE ARGS...: PREPARE is a command line run before the row (or "").
-add_row() { row_labels+=("$1"); row_prepare+=("$2"); shift 2; row_args+=("$(printf '%q ' "$@")"); }
+row_labels=() row_args=() row_prepare=() row_salt=()
+# add_row LABEL PREPARE ARGS...: PREPARE is a command line run before the row (or ""); the
+# row's cache key (below) also hashes $salt, which the ensemble row sets to the other run's state.
+add_row() {
+  row_labels+=("$1"); row_prepare+=("$2"); row_salt+=("${salt:-}"); shift 2
+  row_args+=("$(printf '%q ' "$@")")
+}
 config_value() { sed -n "s/^ *$1: *\([a-z_0-9.]*\).*/\1/p" "$RUN/config.yaml" | head -n 1; }
 ema=$(config_value ema_decay)
 if awk -v d="${ema:-0}" 'BEGIN { exit !(d > 0) }'; then
@@ -210,24 +214,23 @@ if ((average > 1)); then
     "$(printf '%q ' "$S2S" average --last "$average" --raw-weights "$RUN" -o "$averaged")" --checkpoint "$averaged"
 fi
 if [ -n "$ensemble_with" ]; then
+  salt=$(cat "$ensemble_with/run/checkpoints/latest.json" "$ensemble_with/run/checkpoints/manifest.json" \
+         2>/dev/null | sha256sum)
   add_row "ensemble with $(basename "$ensemble_with") (last checkpoints)" "" \
     --checkpoint "$RUN" --checkpoint "$ensemble_with/run"
+  salt=""
 fi
 
 stage "5/5 eval" "${#row_labels[@]} rows on $TEXT/test.tsv ($(wc -l < "$TEXT/test.tsv") pairs), beam $beam"
 results="$out/eval.jsonl"
 # A row evaluated before on the same checkpoints with the same arguments is not run again
 # (decoding is deterministic): its key hashes the arguments and the run's checkpoint lists.
-ckpt_files=("$RUN/checkpoints/latest.json" "$RUN/checkpoints/manifest.json")
-if [ -n "$ensemble_with" ]; then
-  ckpt_files+=("$ensemble_with/run/checkpoints/latest.json" "$ensemble_with/run/checkpoints/manifest.json")
-fi
-ckpt_state=$(cat "${ckpt_files[@]}" 2>/dev/null | sha256sum)
+ckpt_state=$(cat "$RUN/checkpoints/latest.json" "$RUN/checkpoints/manifest.json" 2>/dev/null | sha256sum)
 : > "$results.tmp"
 for i in "${!row_labels[@]}"; do
   args=()
   eval "args=(${row_args[$i]})"
-  key=$(printf '%s|%s|%s' "${row_args[$i]}" "$beam" "$ckpt_state" | sha256sum | cut -c1-16)
+  key=$(printf '%s|%s|%s%s' "${row_args[$i]}" "$beam" "$ckpt_state" "${row_salt[$i]}" | sha256sum | cut -c1-16)
   if [ -f "$results" ] && grep -F "\"key\": \"$key\"" "$results" >> "$results.tmp"; then
     say "  ${row_labels[$i]}: evaluated before on these checkpoints ($results)"
     continue
@@ -251,17 +254,19 @@ stage_done
 python3 - "$results" "$RUN/metrics.jsonl" "$(spent)" "$beam" <<'EOF'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-valid = {}
+valid = {}  # (step, weights) -> validation loss the run measured
 for line in open(sys.argv[2]):
     r = json.loads(line)
     if r.get("kind") == "valid":
-        valid[r["step"]] = r["loss"]
+        valid[(r["step"], r.get("weights", "raw"))] = r["loss"]
 minutes, beam = float(sys.argv[3]), sys.argv[4]
 head = ["model", "BLEU", "chrF", "exact %", "valid loss", "test loss", "step", "train min", "eval s"]
 body = []
 for r in rows:
     step = r.get("step")  # an ensemble has no one step
-    v = valid.get(step)
+    # The run validated its own checkpoints' (EMA or raw) weights only: not an average.
+    own = "/checkpoints/" in r.get("checkpoint", "")
+    v = valid.get((step, r.get("weights"))) if own else None
     body.append([r["label"], f"{r['bleu']:.2f}", f"{r['chrf']:.2f}", f"{r['exact_match']:.2f}",
                  "-" if v is None else f"{v:.4f}", f"{r['loss']:.4f}", "-" if step is None else str(step),
                  f"{minutes:.1f}", str(r["eval_seconds"])])
