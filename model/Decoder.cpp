@@ -165,7 +165,7 @@ Seq2SeqOutput DecoderImpl::forward(const EncoderOutput& encoded, const torch::Te
     if (!masks || p <= 0.0) return torch::Tensor();
     return masks->mask(site, layer, T, units, p, variational_, false, embedded.options());
   };  // (B, T_tgt or 1, units)
-  const auto at = [&](const torch::Tensor& mask, int64_t t) { return mask.select(1, variational_ ? 0 : t); };
+  const auto at = [](const torch::Tensor& mask, int64_t t) { return mask.select(1, mask.size(1) == 1 ? 0 : t); };
   const torch::Tensor context_mask = step_masks(DropoutSite::context, 0, context_weight.size(1), context_dropout_);
   std::vector<torch::Tensor> layer_masks;  // masks[l] drops the input of cell l + 1
   for (int64_t l = 0; l + 1 < layers_; ++l) {

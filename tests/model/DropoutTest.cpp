@@ -13,6 +13,13 @@
 namespace s2s {
 namespace {
 
+// A tiny model (vocabularies of 10) whose initial weights depend on `seed` only, so two
+// option sets built with one seed share their weights.
+Seq2Seq seeded_model(const ModelOptions& options, uint64_t seed) {
+  torch::manual_seed(seed);
+  return Seq2Seq(options, 10, 10);
+}
+
 TEST(Dropout, IsStochasticInTrainModeAndOffInEvalMode) {
   test::deterministic();
   auto options = test::tiny_options("gru", 2, 2);
@@ -29,10 +36,7 @@ TEST(Dropout, IsStochasticInTrainModeAndOffInEvalMode) {
 
   // With p = 0 training mode computes exactly the eval function.
   options.dropout = 0.0;
-  torch::manual_seed(5);
-  Seq2Seq a(options, 10, 10);
-  torch::manual_seed(5);
-  Seq2Seq b(options, 10, 10);
+  Seq2Seq a = seeded_model(options, 5), b = seeded_model(options, 5);
   a->train();
   b->eval();
   EXPECT_TRUE(torch::equal(a->forward(batch.src, batch.src_lengths, batch.tgt_in).logits,
@@ -47,10 +51,7 @@ TEST(Dropout, EvalModeMatchesAModelWithoutDropout) {
   with.dropout = 0.4;
   auto without = with;
   without.dropout = 0.0;
-  torch::manual_seed(9);
-  Seq2Seq a(with, 10, 10);
-  torch::manual_seed(9);
-  Seq2Seq b(without, 10, 10);
+  Seq2Seq a = seeded_model(with, 9), b = seeded_model(without, 9);
   a->eval();
   b->train();
   const auto batch = test::make_batch({{4, 5, 6}, {7}}, {{4, 5}, {6}});
@@ -116,10 +117,7 @@ TEST(Dropout, EachKeyDropsSomethingInTrainingOnly) {
                 : key == "readout_input_dropout" ? with.readout_input_dropout
                                                  : with.source_word_dropout;
     p = 0.5;
-    torch::manual_seed(3);
-    Seq2Seq a(with, 10, 10);
-    torch::manual_seed(3);
-    Seq2Seq b(without, 10, 10);
+    Seq2Seq a = seeded_model(with, 3), b = seeded_model(without, 3);
     a->train();
     b->train();
     const DropoutMasks masks(1, 1, t.pair_ids);
