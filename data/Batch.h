@@ -5,6 +5,7 @@
 //   src      (size, src_len)  x_1..x_n </s>, then <pad>     rows longest source first
 //   tgt_in   (size, tgt_len)  <s> y_1..y_m, then <pad>      teacher-forcing input
 //   tgt_out  (size, tgt_len)  y_1..y_m </s>, then <pad>     what the decoder must predict
+#include <any>
 #include <cstdint>
 #include <vector>
 
@@ -25,6 +26,10 @@ struct Batch {
   // A copy of a real batch that only keeps this rank in step with the others (it happens only
   // when a rank has fewer pairs than the others have batches): give it zero weight.
   bool filler = false;
+  // What a layer above made of this batch on the prefetch thread (CorpusReader::set_preparer):
+  // the trainer's model input tensors, copied to the device ahead of the step. Empty without
+  // a preparer; data/ never looks inside.
+  std::any prepared;
 };
 
 }  // namespace s2s

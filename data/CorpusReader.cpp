@@ -211,12 +211,20 @@ void CorpusReader::start_epoch() {
   std::shared_ptr<const ExampleStore> store = store_;
   const int rank = rank_, world = world_size_;
   prefetcher_ = std::make_unique<Prefetcher>(
-      [plan, store, rank, world](int64_t index) {
+      [plan, store, rank, world, prepare = prepare_](int64_t index) {
         Prefetcher::Item share;
-        for (const PlannedBatch& planned : plan->share(index, rank, world)) share.push_back(store->make_batch(planned));
+        for (const PlannedBatch& planned : plan->share(index, rank, world)) {
+          share.push_back(store->make_batch(planned));
+          if (prepare) prepare(share.back());
+        }
         return share;
       },
       position_, plan->size(), options_.prefetch_batches);
+}
+
+void CorpusReader::set_preparer(Preparer prepare) {
+  prefetcher_.reset();  // its batches were built without it: next() starts again at position_
+  prepare_ = std::move(prepare);
 }
 
 std::optional<std::vector<Batch>> CorpusReader::next() {

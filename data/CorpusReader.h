@@ -15,6 +15,7 @@
 // an epoch starts, which after a resume on another world size may be a different range.
 // Every rank takes the same number of global batches per epoch.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +61,14 @@ class CorpusReader {
   // This rank's micro-batches of the next global batch of the current epoch (at least one),
   // or nullopt when the epoch is over; the call after that starts the next epoch.
   std::optional<std::vector<Batch>> next();
+
+  // Runs `prepare` on each batch where the batch is built: on the prefetch thread (or in
+  // next() when the thread is behind), so the step does not wait for it. The trainer turns a
+  // batch into its device tensors here (Batch::prepared). It must be safe to call from two
+  // threads at once and must not call HDF5 (as Prefetcher's producer). Takes effect from the
+  // next batch built (the batches prefetched so far are dropped and built again).
+  using Preparer = std::function<void(Batch&)>;
+  void set_preparer(Preparer prepare);
 
   // Where the reader is: the batch next() returns next. Same on every rank.
   ReaderCursor cursor() const;
@@ -109,6 +118,7 @@ class CorpusReader {
   int64_t position_ = 0;
   std::shared_ptr<const GlobalBatchPlan> plan_;  // of epoch_, null until needed
   std::unique_ptr<Prefetcher> prefetcher_;
+  Preparer prepare_;  // empty: none
 };
 
 }  // namespace s2s

@@ -41,8 +41,8 @@ struct TrainOptions {
   int max_nonfinite_in_row = 10;
   int64_t log_every = 50;
   int64_t validate_every = 500;
-  ValidMetric valid_metric = ValidMetric::loss;
-  int64_t valid_max_pairs = 0;
+  ValidMetric valid_metric = ValidMetric::chrf;
+  int64_t valid_max_pairs = 1000;
   int early_stop_patience = 0;
   int64_t checksum_every = 200;
   double bucket_mb = 25.0;
@@ -102,14 +102,15 @@ struct TrainOptions {
       "validate every N updates (0: only at the end of training)", at_least(0));
     v("valid_metric", valid_metric,
       "validation metric that picks the best checkpoint and that early stopping and the "
-      "plateau schedule watch: loss (lower is better) or bleu, chrf, exact_match (higher is "
-      "better; validation then also decodes the validation split with the search: settings, "
-      "each rank its share)",
+      "plateau schedule watch: chrf, bleu, exact_match (higher is better; validation then also "
+      "decodes the validation split with the search: settings, each rank its share) or loss "
+      "(lower is better; no decoding). The default chrf judges what users measure, the decoded "
+      "output, and stays informative for one-word outputs, where BLEU's 4-gram precision is 0",
       words_of<ValidMetric>());
     v("valid_max_pairs", valid_max_pairs,
       "validate on the first N pairs of the validation split (0: all of it); the split is always "
       "scored in one fixed order, unshuffled, no pair dropped for its length, the same on any number "
-      "of ranks: a smaller N bounds the time a decoding valid_metric takes",
+      "of ranks: N bounds the time a decoding valid_metric takes (the log gives the seconds)",
       at_least(0));
     v("early_stop_patience", early_stop_patience,
       "stop after this many validations without improvement (0: never stop early)",

@@ -1,5 +1,6 @@
 #include "trainer/Trainer.h"
 
+#include <any>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -57,6 +58,9 @@ void Trainer::open_data() {
   const int rank = runtime_.rank(), world = runtime_.world_size();
   const auto seed = static_cast<uint64_t>(config_.run.seed);
   train_data_ = std::make_unique<CorpusReader>(config_.data, "train", rank, world, seed);
+  // The model's input tensors are made where the batch is, on the prefetch thread: on a GPU
+  // that is one pinned buffer and one non-blocking copy, enqueued ahead of the step using it.
+  train_data_->set_preparer([device = device_](Batch& batch) { batch.prepared = BatchTensors::from(batch, device); });
   valid_data_ = std::make_unique<CorpusReader>(config_.data, "valid",
                                                CorpusReader::WholeSplit{config_.train.valid_max_pairs});
   const auto& stats = train_data_->stats();
@@ -426,7 +430,10 @@ UpdateStats Trainer::update(int64_t step) {
   const auto start = Clock::now();
   std::vector<BatchTensors> micro_batches;
   for (int micro = 0; micro < config_.train.accumulate; ++micro)
-    for (const Batch& batch : next_share()) micro_batches.push_back(BatchTensors::from(batch, device_));
+    for (Batch& batch : next_share()) {
+      auto* prepared = std::any_cast<BatchTensors>(&batch.prepared);  // by the preparer of open_data()
+      micro_batches.push_back(prepared ? std::move(*prepared) : BatchTensors::from(batch, device_));
+    }
   const double data_seconds = seconds_since(start);
   // Forward and backward are under the watchdog too: the gradient all-reduce runs during
   // backward, and a rank ahead of the others waits for them here. A rank announces its

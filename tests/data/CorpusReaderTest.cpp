@@ -3,9 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <any>
+#include <atomic>
+#include <chrono>
 #include <iterator>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "tests/data/DataTestSupport.h"
 #include "data/SamplePairSource.h"
@@ -178,6 +182,45 @@ TEST_F(SampleCorpus, SameSeedSameBatchesWithOrWithoutPrefetch) {
   EXPECT_EQ(a.epoch(), 2);
   EXPECT_NE(ids_of(read_epoch(a)), ids_of(ea)) << "epoch 2 is shuffled differently";
   EXPECT_EQ(a.batches_in_epoch(), b.batches_in_epoch());
+}
+
+// The preparer (the trainer's: device tensors) runs once on every batch before next() returns
+// it, off the caller's thread when the prefetch thread is ahead, and set in the middle of an
+// epoch it changes nothing of the batch sequence.
+TEST_F(SampleCorpus, APreparerRunsOnEveryBatchOnThePrefetchThread) {
+  const DataOptions o = reader_options(corpus());
+  CorpusReader plain(o, "train", 0, 2, 5), prepared(o, "train", 0, 2, 5);
+  std::vector<Batch> expected = read_epoch(plain);
+  ASSERT_GT(expected.size(), 10u);
+  std::vector<Batch> got;
+  const auto take_next = [&] {
+    auto share = prepared.next();
+    ASSERT_TRUE(share.has_value());
+    for (Batch& b : *share) got.push_back(std::move(b));
+  };
+  for (int i = 0; i < 3; ++i) take_next();  // three batches before there is a preparer
+  const std::thread::id caller = std::this_thread::get_id();
+  std::atomic<int> off_caller{0};
+  prepared.set_preparer([&](Batch& b) {
+    if (std::this_thread::get_id() != caller) ++off_caller;
+    b.prepared = std::vector<int64_t>(b.example_ids);  // what a layer above would derive from it
+  });
+  take_next();  // starts the thread again
+  // The thread prepares the batches ahead while the caller does something else.
+  for (int waited_ms = 0; off_caller.load() == 0 && waited_ms < 10000; waited_ms += 10)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_GT(off_caller.load(), 0) << "the preparer never ran on the prefetch thread";
+  for (Batch& b : read_epoch(prepared)) got.push_back(std::move(b));
+  ASSERT_EQ(ids_of(got), ids_of(expected));
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (i < 3) {
+      EXPECT_FALSE(got[i].prepared.has_value()) << "batch " << i << " was built before the preparer was set";
+      continue;
+    }
+    const auto* made = std::any_cast<std::vector<int64_t>>(&got[i].prepared);
+    ASSERT_NE(made, nullptr) << "batch " << i << " was not prepared";
+    EXPECT_EQ(*made, got[i].example_ids) << "batch " << i;
+  }
 }
 
 TEST_F(SampleCorpus, RestoringACursorYieldsExactlyTheRemainingBatches) {

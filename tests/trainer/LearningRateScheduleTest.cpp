@@ -17,6 +17,7 @@ TrainOptions options(ScheduleKind schedule, int64_t warmup) {
   o.lr = 1e-3;
   o.warmup_steps = warmup;
   o.min_lr = 1e-5;
+  o.valid_metric = ValidMetric::loss;  // lower is better, unless a test says otherwise
   return o;
 }
 

@@ -123,6 +123,7 @@ TEST(TrainCommand, ACheckpointCarriesOnlyTheValidationOfItsOwnWeights) {
   // Validations at 20, 40 and (the final one) 45; checkpoints at 10, 20, 30, 40 and 45. The
   // checkpoints of 20 and 40 carry the validation of their step (validated first), those of
   // 10 and 30 none (their weights were never validated), the final one the final validation.
+  // The config names no valid_metric: the default, chrF of the decoded split, ranks them.
   const std::string dir = fresh_dir("own_metrics");
   ASSERT_EQ(test::run_command(test::s2s_binary() + " prep --sample --sample-pairs 600 --valid-count 40 "
                               "--test-count 10 --no-progress " + dir + "/corpus").exit_code, 0);
@@ -139,8 +140,11 @@ TEST(TrainCommand, ACheckpointCarriesOnlyTheValidationOfItsOwnWeights) {
   ASSERT_TRUE(kept.count(45)) << "the final checkpoint is gone";
   for (const auto& [step, c] : kept) {
     ASSERT_TRUE(valid.count(step)) << "checkpoint " << c.file << " was kept but never validated";
-    EXPECT_EQ(c.metrics.at("loss"), valid.at(step)["loss"].get<double>()) << c.file;
-    EXPECT_EQ(CheckpointStore::read_file(c.path).metrics.at("loss"), valid.at(step)["loss"].get<double>()) << c.file;
+    for (const char* metric : {"loss", "chrf"}) {
+      EXPECT_EQ(c.metrics.at(metric), valid.at(step)[metric].get<double>()) << c.file << " " << metric;
+      EXPECT_EQ(CheckpointStore::read_file(c.path).metrics.at(metric), valid.at(step)[metric].get<double>())
+          << c.file << " " << metric;
+    }
   }
   // Without retention: every checkpoint, and only the validated ones with metrics.
   const auto all = test::run_command(test::s2s_binary() + " train" + kTinyTraining + " data.dir=" + dir +
@@ -154,14 +158,14 @@ TEST(TrainCommand, ACheckpointCarriesOnlyTheValidationOfItsOwnWeights) {
       EXPECT_TRUE(c.metrics.empty()) << c.file << " carries a validation of other weights";
       EXPECT_TRUE(CheckpointStore::read_file(c.path).metrics.empty()) << c.file;
     } else {
-      ASSERT_EQ(c.metrics.count("loss"), 1u) << c.file;
-      EXPECT_EQ(c.metrics.at("loss"), valid_records(dir + "/all/metrics.jsonl").at(c.step)["loss"].get<double>());
+      ASSERT_EQ(c.metrics.count("chrf"), 1u) << c.file;
+      EXPECT_EQ(c.metrics.at("chrf"), valid_records(dir + "/all/metrics.jsonl").at(c.step)["chrf"].get<double>());
     }
   }
   EXPECT_EQ(steps, (std::vector<int64_t>{10, 20, 30, 40, 45}));
   const auto best = test::run_command(": | " + test::s2s_binary() + " translate --best --checkpoint " + dir + "/all");
   EXPECT_EQ(best.exit_code, 0) << best.err;
-  EXPECT_TRUE(std::regex_search(best.err, std::regex("best checkpoint by validation loss: .*ckpt-000000(20|40|45)\\.h5")))
+  EXPECT_TRUE(std::regex_search(best.err, std::regex("best checkpoint by validation chrf: .*ckpt-000000(20|40|45)\\.h5")))
       << best.err;
 }
 
@@ -513,7 +517,10 @@ void expect_same_trajectory(const std::string& a, const std::string& b, int step
     EXPECT_NEAR(x[i], y[i], 1e-5 * std::abs(x[i])) << "loss of update " << i + 1 << ": " << a << " vs " << b;
   const std::string last = "/checkpoints/" + CheckpointStore::file_name(steps);
   const double d = max_relative_difference(a + last, b + last);
-  EXPECT_LT(d, 1e-5) << a << " vs " << b;
+  // Summation order only: 4.4e-6 on the Intel VMs, 1.3e-5 on an AMD EPYC one (one rank
+  // accumulating four micro-batches vs four ranks' all-reduce; Adam's normalised updates
+  // carry the float32 rounding of near-zero gradients for 60 updates).
+  EXPECT_LT(d, 3e-5) << a << " vs " << b;
   std::cerr << "[elastic] " << b << " vs " << a << ": parameters differ by " << d << " (relative L2)\n";
 }
 

@@ -71,10 +71,11 @@ TEST(TranslateCommand, StdinAndOutputFileAndRunDirectoryGiveTheSameLines) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(test::read_text(scratch / "out.txt"), from_file.out);
-  // --best: the checkpoint with the lowest validation loss, whichever it is, loads and translates.
+  // --best: the checkpoint with the best validation chrF (the run names no valid_metric: the
+  // default), whichever it is, loads and translates.
   const auto best = test::run_command(test::s2s_binary() + " translate --best --checkpoint " + t.run + " --input " + t.sources);
   ASSERT_EQ(best.exit_code, 0) << best.err;
-  EXPECT_NE(best.err.find("best checkpoint by validation loss"), std::string::npos) << best.err;
+  EXPECT_NE(best.err.find("best checkpoint by validation chrf"), std::string::npos) << best.err;
   EXPECT_EQ(lines_of(best.out).size(), 40u);
 }
 
