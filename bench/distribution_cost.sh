@@ -42,21 +42,19 @@ common=(--config configs/smoke.yaml data.dir="$OUT/corpus" train.max_steps="$STE
 
 # A: data-parallel, 2 ranks. Each rank's batch is max_tokens, as in B.
 run_A() { mpirun -np 2 --bind-to core "$S2S" train "${common[@]}" run.dir="$OUT/$1/dp"; }
-# B: two independent single-rank trainings at once, each pinned to its own core.
-run_B() {
-  taskset -c 0 "$S2S" train "${common[@]}" run.dir="$OUT/$1/solo0" run.seed=1 &
-  taskset -c 1 "$S2S" train "${common[@]}" run.dir="$OUT/$1/solo1" run.seed=2 &
+# B: two independent single-rank trainings at once, each pinned to its own core, on the whole
+# corpus. B': the same, each on a corpus the size of one rank's share in A. Packing a token
+# budget from half the pairs leaves more part-full batches (the last of each length bucket),
+# so B on the whole corpus does more useful tokens per step than any rank of A can: B'
+# separates that effect of the corpus size from the cost of distribution.
+# run_solos ROUND NAME CORPUS0 CORPUS1
+run_solos() {
+  taskset -c 0 "$S2S" train "${common[@]}" data.dir="$3" run.dir="$OUT/$1/${2}0" run.seed=1 &
+  taskset -c 1 "$S2S" train "${common[@]}" data.dir="$4" run.dir="$OUT/$1/${2}1" run.seed=2 &
   wait
 }
-# B': the same, each on a corpus the size of one rank's share in A. Packing a token budget
-# from half the pairs leaves more part-full batches (the last of each length bucket), so B
-# on the whole corpus does more useful tokens per step than any rank of A can: B' separates
-# that effect of the corpus size from the cost of distribution.
-run_Bhalf() {
-  taskset -c 0 "$S2S" train "${common[@]}" data.dir="$OUT/half0" run.dir="$OUT/$1/half_solo0" run.seed=1 &
-  taskset -c 1 "$S2S" train "${common[@]}" data.dir="$OUT/half1" run.dir="$OUT/$1/half_solo1" run.seed=2 &
-  wait
-}
+run_B() { run_solos "$1" solo "$OUT/corpus" "$OUT/corpus"; }
+run_Bhalf() { run_solos "$1" half_solo "$OUT/half0" "$OUT/half1"; }
 for ((r = 1; r <= ROUNDS; r++)); do
   echo "round $r of $ROUNDS" >&2
   if ((r % 2)); then run_A "r$r"; run_B "r$r"; run_Bhalf "r$r"
