@@ -6,11 +6,13 @@
 #include <exception>
 
 #include "core/Error.h"
+#include "core/HeapReuse.h"
 #include "core/Log.h"
 #include "trainer/cli/BuildInfo.h"
 #include "trainer/cli/Commands.h"
 
 int main(int argc, char** argv) {
+  s2s::keep_freed_heap_for_reuse();  // before anything allocates: see core/HeapReuse.h
   CLI::App app{"s2s: data-parallel Bahdanau-attention sequence-to-sequence training", "s2s"};
   app.require_subcommand(1);
   app.set_version_flag("--version", [] { return s2s::cli::BuildInfo::of_this_process().line(); },
