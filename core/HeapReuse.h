@@ -3,8 +3,9 @@
 // the per-step activations) and frees them at the end of it. glibc serves every block above
 // its mmap threshold (128 KiB, growing to at most 32 MiB) with a fresh mmap and gives it
 // back with munmap on free, so each step the kernel faults in and zero-fills those pages
-// again: on the large benchmark config about 15% of a CPU step was spent in the kernel
-// (clear_page, page faults; bench/RESULTS.md, "the allocator"). keep_freed_heap_for_reuse()
+// again: on the large benchmark config a fifth of a step's CPU samples were in the kernel
+// (clear_page, page faults), and keeping the blocks cut the step by 10% (bench/RESULTS.md,
+// "The allocator"). keep_freed_heap_for_reuse()
 // tells glibc to serve large blocks from the heap and not to trim it, so a freed block is
 // reused by the next step without a fault. The cost: the process keeps its peak heap
 // (which the next step needs again anyway).
