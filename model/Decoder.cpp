@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "data/TokenIds.h"
+#include "model/DeferredLinear.h"
 
 namespace s2s {
 
@@ -158,6 +159,14 @@ Seq2SeqOutput DecoderImpl::forward(const EncoderOutput& encoded, const torch::Te
   const int64_t GD = w.back().w_hh.size(0);
   const auto top_weight = torch::cat({attention->W->weight, w.back().w_hh});  // (A + G*D, D)
   const auto top_bias = torch::cat({torch::zeros({A}, w.back().b_hh.options()), w.back().b_hh});
+  // The per-step products, each weight's gradient one matmul over all steps (DeferredLinear.h).
+  const DeferredLinear top_projection(top_weight, top_bias);          // (B, D) -> (B, A + G*D)
+  const DeferredLinear context_projection(context_weight, torch::Tensor());  // (B, K) -> (B, G*D)
+  std::vector<DeferredLinear> lower_input, lower_recurrent;  // layers 1.. and 0..L-2
+  for (int64_t l = 0; l < layers_; ++l) {
+    if (l > 0) lower_input.emplace_back(w[l].w_ih, w[l].b_ih);
+    if (l + 1 < layers_) lower_recurrent.emplace_back(w[l].w_hh, w[l].b_hh);
+  }
   const auto padding = encoded.mask.logical_not();  // (B, T_src)
   // Masks for all steps at once: position t of the (B, T_tgt, .) mask drops step t (a
   // variational mask has one position, used at every step). Undefined: no dropout there.
@@ -174,19 +183,18 @@ Seq2SeqOutput DecoderImpl::forward(const EncoderOutput& encoded, const torch::Te
 
   std::vector<torch::Tensor> states, contexts, weights;  // T_tgt x (B, D), (B, K), (B, T_src)
   for (int64_t t = 0; t < T; ++t) {
-    const auto top = F::linear(hidden.back(), top_weight, top_bias);  // (B, A + G*D)
+    const auto top = top_projection(hidden.back());  // (B, A + G*D)
     auto [context, alpha] =
         attention->attend(top.narrow(1, 0, A), encoded.keys, encoded.annotations, padding);
     if (context_mask.defined()) context = context * at(context_mask, t);  // (B, K)
-    auto input_gates = embedded_gates[t] + F::linear(context, context_weight);  // (B, G*D)
+    auto input_gates = embedded_gates[t] + context_projection(context);  // (B, G*D)
     for (int64_t l = 0; l < layers_; ++l) {
       if (l > 0) {
         auto below = hidden[l - 1];  // s_t of the layer below, dropped between layers only
         if (layer_masks[l - 1].defined()) below = below * at(layer_masks[l - 1], t);
-        input_gates = F::linear(below, w[l].w_ih, w[l].b_ih);
+        input_gates = lower_input[l - 1](below);  // (B, G*D)
       }
-      const auto recurrent = l + 1 == layers_ ? top.narrow(1, A, GD)
-                                              : F::linear(hidden[l], w[l].w_hh, w[l].b_hh);  // (B, G*D)
+      const auto recurrent = l + 1 == layers_ ? top.narrow(1, A, GD) : lower_recurrent[l](hidden[l]);  // (B, G*D)
       update_cell(input_gates, recurrent, hidden[l], cell[l]);
     }
     states.push_back(hidden.back());
