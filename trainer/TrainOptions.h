@@ -133,7 +133,8 @@ struct TrainOptions {
       "fp32, or bf16: the model's forward under bfloat16 autocast on its device (matmuls in "
       "bfloat16, the rest in float32); the loss is computed in float32 and the parameters, "
       "gradients and optimiser state stay float32 (master weights); validation and decoding "
-      "stay float32",
+      "stay float32. Faster on GPUs, and on CPUs with bfloat16 units (AVX512-BF16: AMD Zen 4, "
+      "Intel Sapphire Rapids and later; s2s bench shows what it buys)",
       words_of<Precision>());
     v("allow_tf32", allow_tf32,
       "on a CUDA device, let float32 matmuls (cuBLAS) and cuDNN use TensorFloat-32; matters on "
