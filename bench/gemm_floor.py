@@ -40,29 +40,28 @@ from pathlib import Path
 
 import torch
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import torch_reference  # noqa: E402  (next to this file)
+
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--vocab", type=int, default=64)
-    p.add_argument("--embed", type=int, default=256)
-    p.add_argument("--hidden", type=int, default=256, help="encoder hidden size per direction H")
-    p.add_argument("--attention", type=int, default=256)
-    p.add_argument("--decoder-hidden", type=int, default=512)
-    p.add_argument("--readout", choices=["maxout", "tanh"], default="maxout")
-    p.add_argument("--readout-dim", type=int, default=256)
-    p.add_argument("--cell", choices=["gru", "lstm"], default="gru")
-    p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--src-len", type=int, default=10)
-    p.add_argument("--tgt-len", type=int, default=10)
-    p.add_argument("--threads", type=int, default=1)
+    """This tool's own flags; the model and batch flags are bench/torch_reference.py's (the
+    same names, defaults and checks), so a shape means the same thing to both."""
+    p = torch_reference.OneLineParser(description=__doc__.split("\n")[0], add_help=False)
     p.add_argument("--reps", type=int, default=7, help="timed repetitions per product (best taken)")
     p.add_argument("--s2s-ms", type=float, default=None, help="s2s's CPU ms per step, to compare")
     p.add_argument("--torch-ms", type=float, default=None, help="the reference's CPU ms per step")
     p.add_argument("--json", action="store_true")
     p.add_argument("--self-check", action="store_true",
                    help="check that the products add up to bench/FLOPS.md's formula; exit 1 if not")
-    o = p.parse_args(argv)
-    o.encoder_layers = o.decoder_layers = 1  # the products below are those of one layer each
+    own, rest = p.parse_known_args(argv)
+    if "-h" in rest or "--help" in rest:
+        p.print_help()  # then torch_reference's, which exits
+    o = torch_reference.parse_args(rest)
+    if o.encoder_layers != 1 or o.decoder_layers != 1:
+        p.error("--encoder-layers/--decoder-layers: the products listed are those of one layer each")
+    for name, value in vars(own).items():
+        setattr(o, name, value)
     return o
 
 
@@ -161,9 +160,6 @@ def self_check(o):
     Checked for the shape given and for odd sizes (a swapped letter shows), GRU and LSTM,
     tanh and maxout, fixed lengths (N_src = B * S: the padded encoder of the CPU path).
     """
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import torch_reference
-
     odd = ["--vocab", "30", "--embed", "8", "--hidden", "6", "--attention", "5",
            "--decoder-hidden", "7", "--readout-dim", "4", "--batch", "3", "--src-len", "4",
            "--tgt-len", "9"]

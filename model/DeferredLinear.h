@@ -2,12 +2,14 @@
 // A linear map applied once per step of a recurrence, whose weight gradient is one matrix
 // product over all the steps instead of one per step.
 //
-// Why: the decoder's per-step products have B rows (64 in a typical batch). Autograd's
-// weight gradient of each is dW += dY_t^T X_t, a product whose inner dimension is B, which
-// MKL runs well below its peak, followed by adding an (N, K) matrix into the gradient at
-// every step. The sum over t is one product of the stacked gradients and inputs,
-// (N x T*B) @ (T*B x K), which runs near peak (bench/gemm_floor.py measures both). Autograd
-// cannot know that the T uses of the weight may be summed that way, so this class tells it:
+// Why: autograd's weight gradient of each step's product is dW += dY_t^T X_t: one small
+// product (inner dimension B, 64 in a typical batch) and one add of an (N, K) matrix into
+// the gradient per step, T adds of the whole weight per update, and on a GPU 2T small
+// launches. The sum over t is one product of the stacked gradients and inputs,
+// (N x T*B) @ (T*B x K). (On the CPU the B-row products themselves already run near MKL's
+// peak, bench/gemm_floor.py: what this saves there is the adds, a few % of a step,
+// bench/RESULTS.md 2026-12-04.) Autograd cannot know that the T uses of the weight may be
+// summed that way, so this class tells it:
 // each step's backward node computes only its input's gradient dX_t = dY_t W and keeps
 // dY_t; one node on the weight, which the autograd engine runs only after every step's node
 // (they all read its output), turns the kept dY_t and X_t into dW.
