@@ -1,7 +1,5 @@
 #include "model/BahdanauAttention.h"
 
-#include <limits>
-
 namespace s2s {
 
 namespace nn = torch::nn;
@@ -20,19 +18,18 @@ torch::Tensor BahdanauAttentionImpl::keys(const torch::Tensor& annotations) {
 std::pair<torch::Tensor, torch::Tensor> BahdanauAttentionImpl::forward(
     const torch::Tensor& query, const torch::Tensor& keys, const torch::Tensor& annotations,
     const torch::Tensor& mask) {
-  return attend(W(query), keys, annotations, mask.logical_not());
+  return attend(energies(keys, mask.logical_not()), AttentionContexts(annotations), W(query));
 }
 
-std::pair<torch::Tensor, torch::Tensor> BahdanauAttentionImpl::attend(
-    const torch::Tensor& projected_query, const torch::Tensor& keys,
-    const torch::Tensor& annotations, const torch::Tensor& padding) {
-  auto energies = v(torch::tanh(projected_query.unsqueeze(1) + keys)).squeeze(-1);  // (B, T_src)
-  // -inf, not a large negative number: exp(-inf) is exactly 0, so padding gets exactly zero
-  // weight and zero gradient. Safe because every row has at least one real token.
-  energies = energies.masked_fill(padding, -std::numeric_limits<double>::infinity());
-  const auto weights = torch::softmax(energies, -1);                 // (B, T_src)
-  const auto context = torch::bmm(weights.unsqueeze(1), annotations).squeeze(1);  // (B, K)
-  return {context, weights};
+AttentionEnergies BahdanauAttentionImpl::energies(const torch::Tensor& keys, const torch::Tensor& padding) const {
+  return AttentionEnergies(keys, v->weight, padding);
+}
+
+std::pair<torch::Tensor, torch::Tensor> BahdanauAttentionImpl::attend(const AttentionEnergies& energies,
+                                                                      const AttentionContexts& contexts,
+                                                                      const torch::Tensor& projected_query) {
+  const auto weights = torch::softmax(energies(projected_query), -1);  // (B, T_src), exactly 0 on padding
+  return {contexts(weights), weights};                                 // (B, K), (B, T_src)
 }
 
 }  // namespace s2s

@@ -11,6 +11,9 @@
 
 #include <utility>
 
+#include "model/AttentionContexts.h"
+#include "model/AttentionEnergies.h"
+
 namespace s2s {
 
 class BahdanauAttentionImpl : public torch::nn::Module {
@@ -29,13 +32,17 @@ class BahdanauAttentionImpl : public torch::nn::Module {
                                                   const torch::Tensor& keys,
                                                   const torch::Tensor& annotations,
                                                   const torch::Tensor& mask);
-  // The same from W s_{t-1} computed by the caller (the teacher-forced decoder computes it
-  // in one matmul with the top cell's recurrent projection, which reads the same s_{t-1}).
-  // projected_query: (B, A) W s_{t-1}; padding: (B, T_src) bool, true on padding (!mask).
-  std::pair<torch::Tensor, torch::Tensor> attend(const torch::Tensor& projected_query,
-                                                 const torch::Tensor& keys,
-                                                 const torch::Tensor& annotations,
-                                                 const torch::Tensor& padding);
+  // The energies over `keys` (from keys()) with this module's v, for the steps of one
+  // forward pass; padding: (B, T_src) bool, true on padding (!mask).
+  AttentionEnergies energies(const torch::Tensor& keys, const torch::Tensor& padding) const;
+
+  // The same as forward() from W s_{t-1} computed by the caller (the teacher-forced decoder
+  // computes it in one matmul with the top cell's recurrent projection, which reads the same
+  // s_{t-1}), with the energies and contexts over the annotations built once for all steps.
+  // projected_query: (B, A) W s_{t-1}. Returns {c_t (B, K), alpha_t (B, T_src)}.
+  std::pair<torch::Tensor, torch::Tensor> attend(const AttentionEnergies& energies,
+                                                 const AttentionContexts& contexts,
+                                                 const torch::Tensor& projected_query);
 
   // Named after the paper's matrices. Only U carries a bias: one bias inside the tanh is all
   // the model can use, and a bias on v would cancel in the softmax.

@@ -167,7 +167,10 @@ Seq2SeqOutput DecoderImpl::forward(const EncoderOutput& encoded, const torch::Te
     if (l > 0) lower_input.emplace_back(w[l].w_ih, w[l].b_ih);
     if (l + 1 < layers_) lower_recurrent.emplace_back(w[l].w_hh, w[l].b_hh);
   }
-  const auto padding = encoded.mask.logical_not();  // (B, T_src)
+  // Attention over the same annotations at every step: energies fused on the CPU, the
+  // annotations' gradient one product over all steps (AttentionEnergies.h, AttentionContexts.h).
+  const AttentionEnergies energies = attention->energies(encoded.keys, encoded.mask.logical_not());
+  const AttentionContexts context_of(encoded.annotations);
   // Masks for all steps at once: position t of the (B, T_tgt, .) mask drops step t (a
   // variational mask has one position, used at every step). Undefined: no dropout there.
   const auto step_masks = [&](DropoutSite site, int64_t layer, int64_t units, double p) {
@@ -184,8 +187,7 @@ Seq2SeqOutput DecoderImpl::forward(const EncoderOutput& encoded, const torch::Te
   std::vector<torch::Tensor> states, contexts, weights;  // T_tgt x (B, D), (B, K), (B, T_src)
   for (int64_t t = 0; t < T; ++t) {
     const auto top = top_projection(hidden.back());  // (B, A + G*D)
-    auto [context, alpha] =
-        attention->attend(top.narrow(1, 0, A), encoded.keys, encoded.annotations, padding);
+    auto [context, alpha] = attention->attend(energies, context_of, top.narrow(1, 0, A));  // (B, K), (B, T_src)
     if (context_mask.defined()) context = context * at(context_mask, t);  // (B, K)
     auto input_gates = embedded_gates[t] + context_projection(context);  // (B, G*D)
     for (int64_t l = 0; l < layers_; ++l) {

@@ -1,11 +1,12 @@
 // Specification of the training fast path: Seq2Seq::forward(BatchTensors) with its loss
 // (regrouped matmuls in the decoder, the CPU encoder over the padded batch instead of
-// packing, the loss with the token count the host knows) computes the same function as the
-// plain composition of LibTorch modules it replaced, kept here as the reference: loss and
-// the gradient of every parameter agree to 1e-5 (relative) on random padded batches, for
-// GRU and LSTM, 1 and 2 layers. float64, so that any real difference stands out.
+// packing, the fused attention energies, the loss with the token count the host knows)
+// computes the same function as the plain composition of LibTorch modules it replaced, kept
+// here as the reference: loss and the gradient of every parameter agree to 1e-5 (relative)
+// on random padded batches, for GRU and LSTM, 1 and 2 layers. float64, so that any real difference stands out.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -34,7 +35,8 @@ EncoderOutput reference_encode(Seq2Seq& m, const BatchTensors& b) {
   return e;
 }
 
-// The decoder as it was: the attention module, then GRUCell/LSTMCell modules on
+// The decoder as it was: the attention's LibTorch ops (no fused energies), then
+// GRUCell/LSTMCell modules on
 // [E y_{t-1} ; c_t] at every step; readout and output over all steps; the explicit
 // log-softmax loss with its own token count.
 torch::Tensor reference_loss(Seq2Seq& m, const BatchTensors& b, double epsilon) {
@@ -47,7 +49,10 @@ torch::Tensor reference_loss(Seq2Seq& m, const BatchTensors& b, double epsilon) 
   if (start.cell.defined()) cell = start.cell.unbind(0);
   std::vector<torch::Tensor> states, contexts;
   for (int64_t t = 0; t < b.tgt_in.size(1); ++t) {
-    auto [context, alpha] = d->attention(hidden.back(), e.keys, e.annotations, e.mask);
+    auto& att = d->attention;
+    const auto energies = att->v(torch::tanh(att->W(hidden.back()).unsqueeze(1) + e.keys)).squeeze(-1);
+    const auto alpha = torch::softmax(energies.masked_fill(e.mask.logical_not(), -std::numeric_limits<double>::infinity()), -1);  // (B, T_src)
+    const auto context = torch::bmm(alpha.unsqueeze(1), e.annotations).squeeze(1);                // (B, K)
     auto input = torch::cat({embedded.select(1, t), context}, 1);
     for (size_t l = 0; l < hidden.size(); ++l) {
       if (cell.empty()) {
