@@ -13,7 +13,8 @@
 // function (tests/model/StepConsistencyTest.cpp): step() through the GRUCell/LSTMCell
 // modules (advance()), forward() with the cell's matmuls regrouped for speed (the embedding
 // half of layer 0's input projection for all steps at once; W s_{t-1} together with the top
-// cell's recurrent projection) and the same gate formulas (update_cell()).
+// cell's recurrent projection; the attention's energies and contexts built once per pass,
+// AttentionEnergies.h and AttentionContexts.h) and the same gate formulas (update_cell()).
 // B = batch rows, T_tgt = padded target length, T_src = padded source length,
 // E = embed_dim, H = encoder_hidden, K = 2H, L = decoder_layers, D = decoder_hidden,
 // R = readout_dim, V = target vocabulary size.
