@@ -6,6 +6,7 @@
 #include <torch/version.h>
 
 #include "BuildStamp.h"  // generated: S2S_BUILD_VERSION, S2S_BUILD_COMMIT, S2S_HAVE_CUDA
+#include "core/MklFeatureDispatch.h"
 #include "trainer/comm/CommLibraries.h"
 
 namespace s2s::cli {
@@ -23,6 +24,7 @@ BuildInfo BuildInfo::of_this_process() {
   }
   info.nccl = CommLibraries::nccl();
   info.mpi = CommLibraries::mpi();
+  info.mkl_by_features = mkl_dispatches_by_cpu_features();
   return info;
 }
 
@@ -32,8 +34,9 @@ std::string BuildInfo::line() const {
                                                             cuda_devices, cuda_devices == 1 ? "" : "s")
                                               : "CUDA not compiled in";
   const std::string nccl_part = nccl.empty() ? "NCCL not compiled in" : fmt::format("NCCL {} compiled in", nccl);
-  return fmt::format("s2s {} ({}); LibTorch {}; {}; {}; MPI: {}", version, built, torch, cuda_part, nccl_part,
-                     mpi);
+  const char* mkl_part = mkl_by_features ? "MKL kernels by CPU features" : "MKL kernels by vendor";
+  return fmt::format("s2s {} ({}); LibTorch {}; {}; {}; {}; MPI: {}", version, built, torch, cuda_part, nccl_part,
+                     mkl_part, mpi);
 }
 
 }  // namespace s2s::cli

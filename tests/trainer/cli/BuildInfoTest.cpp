@@ -17,7 +17,7 @@ namespace s2s {
 namespace {
 
 struct VersionFields {
-  std::string version, commit, dirty, torch, cuda_part, cuda, gpus, nccl_part, nccl, mpi;
+  std::string version, commit, dirty, torch, cuda_part, cuda, gpus, nccl_part, nccl, mkl, mpi;
 };
 
 // Splits the line at its fixed words; fails the test when the shape differs.
@@ -25,17 +25,17 @@ VersionFields parse(const std::string& line) {
   static const std::regex shape(
       R"(s2s (\S+) \((?:commit ([0-9a-f]{40})(-dirty)?|not built from a git tree)\); LibTorch (\S+); )"
       R"((CUDA (\S+) compiled in, (\d+) GPUs? visible|CUDA not compiled in); )"
-      R"((NCCL (\S+) compiled in|NCCL not compiled in); MPI: (.+))");
+      R"((NCCL (\S+) compiled in|NCCL not compiled in); MKL kernels by (CPU features|vendor); MPI: (.+))");
   std::smatch m;
   EXPECT_TRUE(std::regex_match(line, m, shape)) << "unexpected --version line: " << line;
   if (m.empty()) return {};
-  return {m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], m[10]};
+  return {m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], m[10], m[11]};
 }
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
-std::string version_line() {
-  const auto r = test::run_command(test::s2s_binary() + " --version");
+std::string version_line(const std::string& env = "") {
+  const auto r = test::run_command(env + test::s2s_binary() + " --version");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << "expected exactly one line, got: " << r.out;
   for (const char c : r.out) EXPECT_TRUE(c == '\n' || std::isprint(static_cast<unsigned char>(c))) << int(c);
@@ -88,6 +88,13 @@ TEST(BuildInfo, LibTorchCudaAndNcclAreWhatTheVenvsTorchReports) {
   if (S2S_EXPECT_NCCL) {
     EXPECT_EQ(v.nccl, nccl) << oracle;
   }
+}
+
+// core/MklFeatureDispatch.h: by CPU features unless the user asks for MKL's own choice.
+TEST(BuildInfo, MklKernelChoiceFollowsTheEnvironment) {
+  EXPECT_EQ(parse(version_line("env -u S2S_MKL_VENDOR_DISPATCH ")).mkl, "CPU features");
+  EXPECT_EQ(parse(version_line("S2S_MKL_VENDOR_DISPATCH=1 ")).mkl, "vendor");
+  EXPECT_EQ(parse(version_line("S2S_MKL_VENDOR_DISPATCH=0 ")).mkl, "CPU features");
 }
 
 TEST(BuildInfo, MpiIsTheLibraryThatMpirunBelongsTo) {
