@@ -52,11 +52,12 @@ only trainer/comm       deep 'comm/'    "communication stands alone"
 only trainer/metrics    deep 'metrics/' "metrics stand alone"
 forbid trainer/metrics  'torch/|ATen/|c10/' "metrics build without LibTorch"
 only trainer/plot       deep 'plot/'    "pictures stand alone"
+only trainer/optim      deep 'optim/'   "optimizers stand alone"
 only trainer/config     deep 'config/|TrainOptions\.h|checkpoint/CheckpointOptions\.h' \
      "config knows the sections' options headers, nothing else"
 only trainer/checkpoint deep 'checkpoint/|metrics/' "checkpoints may use metrics"
 only trainer/decode     deep 'decode/|config/|checkpoint/' "decoding may use config and checkpoints"
-for room in trainer/config trainer/checkpoint trainer/decode trainer/metrics trainer/plot trainer/cli; do
+for room in trainer/config trainer/checkpoint trainer/decode trainer/metrics trainer/plot trainer/optim trainer/cli; do
   forbid "$room" 'mpi\.h|nccl\.h' "only trainer/comm/ knows MPI and NCCL"
 done
 # shellcheck disable=SC2046

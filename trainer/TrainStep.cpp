@@ -9,6 +9,8 @@
 #include "core/Clock.h"
 #include "core/Log.h"
 #include "trainer/AutocastScope.h"
+#include "trainer/optim/FusedAdam.h"
+#include "trainer/optim/FusedAdamW.h"
 
 namespace s2s {
 namespace {
@@ -18,13 +20,13 @@ const Log log("train");
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o,
                                                         const std::vector<torch::Tensor>& params) {
   if (o.optimizer == OptimizerKind::adamw) {
-    return std::make_unique<torch::optim::AdamW>(
+    return std::make_unique<FusedAdamW>(
         params, torch::optim::AdamWOptions(o.lr)
                     .betas({o.beta1, o.beta2})
                     .eps(o.adam_eps)
                     .weight_decay(o.weight_decay));
   }
-  return std::make_unique<torch::optim::Adam>(
+  return std::make_unique<FusedAdam>(
       params, torch::optim::AdamOptions(o.lr)
                   .betas({o.beta1, o.beta2})
                   .eps(o.adam_eps)

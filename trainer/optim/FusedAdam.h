@@ -1,0 +1,20 @@
+#pragma once
+// torch::optim::Adam (L2 weight decay added to the gradient) whose step() is LibTorch's fused
+// kernel: the same update in one pass over each parameter (FusedAdamUpdate.h). It is an Adam
+// in every other respect (options, state, serialization), so code that asks for one, such as
+// the checkpoint codec, takes it as it is.
+
+#include <torch/optim/adam.h>
+
+#include <vector>
+
+namespace s2s {
+
+class FusedAdam : public torch::optim::Adam {
+ public:
+  FusedAdam(const std::vector<torch::Tensor>& params, const torch::optim::AdamOptions& options);
+
+  torch::Tensor step(LossClosure closure = nullptr) override;
+};
+
+}  // namespace s2s

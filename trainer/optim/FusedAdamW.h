@@ -1,0 +1,20 @@
+#pragma once
+// torch::optim::AdamW (decoupled weight decay) whose step() is LibTorch's fused
+// kernel: the same update in one pass over each parameter (FusedAdamUpdate.h). It is an AdamW
+// in every other respect (options, state, serialization), so code that asks for one, such as
+// the checkpoint codec, takes it as it is.
+
+#include <torch/optim/adamw.h>
+
+#include <vector>
+
+namespace s2s {
+
+class FusedAdamW : public torch::optim::AdamW {
+ public:
+  FusedAdamW(const std::vector<torch::Tensor>& params, const torch::optim::AdamWOptions& options);
+
+  torch::Tensor step(LossClosure closure = nullptr) override;
+};
+
+}  // namespace s2s
