@@ -1,5 +1,8 @@
 #include "model/DropoutMasks.h"
 
+#include <ATen/Dispatch.h>
+#include <ATen/Parallel.h>
+
 #include <cmath>
 #include <cstring>
 
@@ -63,25 +66,74 @@ DropoutMasks DropoutMasks::random(int64_t rows) {
 torch::Tensor DropoutMasks::mask(DropoutSite site, int64_t layer, int64_t T, int64_t F, double p,
                                  bool same_for_all_positions, bool same_for_all_units,
                                  const torch::TensorOptions& options) const {
+  if (options.device().is_cpu()) {
+    return mask_on_host(site, layer, T, F, p, same_for_all_positions, same_for_all_units, options);
+  }
+  return mask_by_tensor_ops(site, layer, T, F, p, same_for_all_positions, same_for_all_units, options);
+}
+
+torch::Tensor DropoutMasks::site_keys(DropoutSite site, int64_t layer) const {
+  // The site's key per row: B words on the host.
+  const uint64_t site_word = mix(static_cast<uint64_t>(site) * 256 + static_cast<uint64_t>(layer));
+  auto keys = torch::empty({rows()}, torch::kLong);  // (B)
+  const int64_t* row = row_keys_.data_ptr<int64_t>();
+  int64_t* out = keys.data_ptr<int64_t>();
+  for (int64_t i = 0; i < rows(); ++i) out[i] = bits(mix(static_cast<uint64_t>(row[i]) ^ site_word));
+  return keys;
+}
+
+torch::Tensor DropoutMasks::mask_by_tensor_ops(DropoutSite site, int64_t layer, int64_t T, int64_t F,
+                                               double p, bool same_for_all_positions,
+                                               bool same_for_all_units,
+                                               const torch::TensorOptions& options) const {
   S2S_ASSERT(p >= 0.0 && p < 1.0 && layer >= 0 && layer < 256);
   const int64_t B = rows();
-  // The site's key per row, on the host (B words), then the element hashes on the device.
-  const uint64_t site_word = mix(static_cast<uint64_t>(site) * 256 + static_cast<uint64_t>(layer));
-  auto site_keys = torch::empty({B}, torch::kLong);
-  const int64_t* row = row_keys_.data_ptr<int64_t>();
-  int64_t* out = site_keys.data_ptr<int64_t>();
-  for (int64_t i = 0; i < B; ++i) out[i] = bits(mix(static_cast<uint64_t>(row[i]) ^ site_word));
-
   const auto on_device = torch::TensorOptions().dtype(torch::kLong).device(options.device());
   const int64_t positions = same_for_all_positions ? 1 : T;
   const int64_t units = same_for_all_units ? 1 : F;
   const auto counter = torch::arange(positions, on_device).mul_(F).view({1, positions, 1}) +
                        torch::arange(1, units + 1, on_device).view({1, 1, units});  // (1, T', F')
-  const auto keys = site_keys.to(options.device(), /*non_blocking=*/true).view({B, 1, 1});
+  const auto keys = site_keys(site, layer).to(options.device(), /*non_blocking=*/true).view({B, 1, 1});
   const auto hash = mix_tensor(keys + counter.mul(bits(kGolden)));  // (B, T', F')
   const int64_t threshold = std::llround(p * static_cast<double>(int64_t{1} << kRateBits));
   const auto kept = shift_right(hash, 64 - kRateBits) >= threshold;  // (B, T', F') bool
   return kept.to(options.dtype()).mul_(1.0 / (1.0 - p));
+}
+
+torch::Tensor DropoutMasks::mask_on_host(DropoutSite site, int64_t layer, int64_t T, int64_t F, double p,
+                                         bool same_for_all_positions, bool same_for_all_units,
+                                         const torch::TensorOptions& options) const {
+  S2S_ASSERT(p >= 0.0 && p < 1.0 && layer >= 0 && layer < 256);
+  // The same hash as mask_by_tensor_ops, one pass that writes each element once: the tensor
+  // form makes ~15 passes over int64 tensors of the mask's size (2.9% of a small CPU step,
+  // bench/RESULTS.md "Dropout masks in one pass").
+  const int64_t B = rows();
+  const int64_t positions = same_for_all_positions ? 1 : T;
+  const int64_t units = same_for_all_units ? 1 : F;
+  const auto keys = site_keys(site, layer);  // (B)
+  const int64_t* key = keys.data_ptr<int64_t>();
+  const auto threshold = static_cast<uint64_t>(std::llround(p * static_cast<double>(int64_t{1} << kRateBits)));
+  auto out = torch::empty({B, positions, units}, options);  // (B, T', F')
+  AT_DISPATCH_FLOATING_TYPES_AND2(torch::kBFloat16, torch::kHalf, out.scalar_type(), "dropout_mask", [&] {
+    const auto scale = static_cast<scalar_t>(1.0 / (1.0 - p));
+    const auto zero = static_cast<scalar_t>(0.0);
+    scalar_t* o = out.data_ptr<scalar_t>();
+    // Elements are independent: the result does not depend on the thread count.
+    at::parallel_for(0, B, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t b = begin; b < end; ++b) {
+        const auto row_key = static_cast<uint64_t>(key[b]);
+        scalar_t* row = o + b * positions * units;
+        for (int64_t t = 0; t < positions; ++t) {
+          for (int64_t f = 0; f < units; ++f) {
+            const uint64_t counter = static_cast<uint64_t>(t * F + f + 1);
+            const uint64_t element = mix(row_key + counter * kGolden);
+            row[t * units + f] = (element >> (64 - kRateBits)) >= threshold ? scale : zero;
+          }
+        }
+      }
+    });
+  });
+  return out;
 }
 
 torch::Tensor DropoutMasks::apply(const torch::Tensor& x, DropoutSite site, int64_t layer, double p,

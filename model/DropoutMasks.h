@@ -54,6 +54,12 @@ class DropoutMasks {
                      bool same_for_all_positions, bool same_for_all_units,
                      const torch::TensorOptions& options) const;
 
+  // mask() as a chain of tensor ops on the given device (what mask() runs off the CPU; on
+  // the CPU it runs mask_on_host, which gives the same bits in one pass).
+  torch::Tensor mask_by_tensor_ops(DropoutSite site, int64_t layer, int64_t T, int64_t F, double p,
+                                   bool same_for_all_positions, bool same_for_all_units,
+                                   const torch::TensorOptions& options) const;
+
   // x * mask for x (B, T, F); returns x itself when p == 0.
   torch::Tensor apply(const torch::Tensor& x, DropoutSite site, int64_t layer, double p,
                       bool variational = false) const;
@@ -64,6 +70,13 @@ class DropoutMasks {
 
  private:
   explicit DropoutMasks(torch::Tensor row_keys) : row_keys_(std::move(row_keys)) {}
+
+  // (B) int64 on the CPU: each row's key for (site, layer).
+  torch::Tensor site_keys(DropoutSite site, int64_t layer) const;
+  // mask() on the CPU: one loop over the elements.
+  torch::Tensor mask_on_host(DropoutSite site, int64_t layer, int64_t T, int64_t F, double p,
+                             bool same_for_all_positions, bool same_for_all_units,
+                             const torch::TensorOptions& options) const;
 
   torch::Tensor row_keys_;  // (B) int64 on the CPU: the row keys, bit patterns of uint64
 };

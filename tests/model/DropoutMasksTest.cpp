@@ -110,6 +110,39 @@ TEST(DropoutMasks, AVariationalMaskIsPositionZerosAndAWordMaskUnitZeros) {
   EXPECT_TRUE(torch::equal(words, word_units.slice(2, 0, 1)));
 }
 
+TEST(DropoutMasks, TheCpuLoopGivesTheBitsOfTheTensorOpsThatOtherDevicesRun) {
+  // On the CPU mask() writes each element in one loop; on a GPU it runs as tensor ops. Both
+  // are the same function: compare them bit for bit here, where both run.
+  const DropoutMasks masks(77, 3, ids({0, 9, 2, 123456789, 5}));
+  for (const auto dtype : {torch::kFloat, torch::kDouble, torch::kBFloat16, torch::kHalf}) {
+    for (const double p : {0.0, 0.1, 0.5, 0.9}) {
+      for (const bool positions : {false, true}) {
+        for (const bool units : {false, true}) {
+          const auto options = torch::TensorOptions().dtype(dtype);
+          const auto loop = masks.mask(DropoutSite::readout_output, 1, 7, 33, p, positions, units, options);
+          const auto ops = masks.mask_by_tensor_ops(DropoutSite::readout_output, 1, 7, 33, p, positions, units,
+                                                    options);
+          ASSERT_EQ(loop.sizes(), ops.sizes());
+          ASSERT_EQ(loop.scalar_type(), dtype);
+          EXPECT_TRUE(torch::equal(loop, ops)) << "dtype " << dtype << " p " << p << " positions "
+                                               << positions << " units " << units;
+        }
+      }
+    }
+  }
+}
+
+TEST(DropoutMasks, TheCpuLoopDoesNotDependOnTheThreadCount) {
+  const DropoutMasks masks(8, 1, torch::arange(64, torch::kLong));
+  const int threads = torch::get_num_threads();
+  torch::set_num_threads(1);
+  const auto one = masks.mask(DropoutSite::source_embedding, 0, 12, 40, 0.3, false, false, torch::kFloat);
+  torch::set_num_threads(2);
+  const auto two = masks.mask(DropoutSite::source_embedding, 0, 12, 40, 0.3, false, false, torch::kFloat);
+  torch::set_num_threads(threads);
+  EXPECT_TRUE(torch::equal(one, two));
+}
+
 TEST(DropoutMasks, ApplyMultipliesByTheMaskAndLeavesXAloneAtRateZero) {
   const DropoutMasks masks(1, 1, ids({3, 4}));
   const auto x = torch::randn({2, 5, 6});
