@@ -4,6 +4,7 @@
 
 #include "data/TokenIds.h"
 #include "model/DeferredLinear.h"
+#include "model/GruCellUpdate.h"
 
 namespace s2s {
 
@@ -130,11 +131,7 @@ void DecoderImpl::update_cell(const torch::Tensor& input_gates, const torch::Ten
     hidden = torch::sigmoid(gates[3]) * torch::tanh(cell);
     return;
   }
-  const auto i = input_gates.chunk(3, 1), h = recurrent_gates.chunk(3, 1);  // r, z, n
-  const auto reset = torch::sigmoid(h[0] + i[0]);
-  const auto update = torch::sigmoid(h[1] + i[1]);
-  const auto candidate = torch::tanh(i[2] + h[2] * reset);
-  hidden = (hidden - candidate) * update + candidate;  // (1 - z) n + z s_{t-1}
+  hidden = gru_cell_update(input_gates, recurrent_gates, hidden);  // (B, D): one pass on the CPU
 }
 
 Seq2SeqOutput DecoderImpl::forward(const EncoderOutput& encoded, const torch::Tensor& prev_tokens,

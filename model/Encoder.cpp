@@ -2,12 +2,39 @@
 
 #include <cmath>
 
+#include <ATen/autocast_mode.h>
+
 #include "data/TokenIds.h"
+#include "model/DeferredLinear.h"
+#include "model/GruCellUpdate.h"
 
 namespace s2s {
 
 namespace nn = torch::nn;
 namespace rnn = torch::nn::utils::rnn;
+
+namespace {
+
+// One direction of one GRU layer over the padded rectangle, written out (the same function
+// as torch::gru): the input projection for all steps in one product, the recurrent one per
+// step with its weight gradient once over all steps (DeferredLinear.h), the cell in one pass
+// forward and one backward (GruCellUpdate.h) instead of ATen's dozen ops and autograd nodes
+// per step. params: weight_ih (3H, In), weight_hh (3H, H), bias_ih, bias_hh (3H).
+torch::Tensor gru_direction(const torch::Tensor& x, const std::vector<torch::Tensor>& params, int64_t H) {
+  const int64_t B = x.size(0), T = x.size(1);
+  const auto input_gates = torch::nn::functional::linear(x, params[0], params[2]).unbind(1);  // T x (B, 3H)
+  const DeferredLinear recurrent(params[1], params[3]);  // (B, H) -> (B, 3H)
+  auto state = torch::zeros({B, H}, x.options());         // (B, H)
+  std::vector<torch::Tensor> states;                      // T x (B, H)
+  states.reserve(T);
+  for (int64_t t = 0; t < T; ++t) {
+    state = gru_cell_update(input_gates[t], recurrent(state), state);
+    states.push_back(state);
+  }
+  return torch::stack(states, 1);  // (B, T, H)
+}
+
+}  // namespace
 
 EncoderImpl::EncoderImpl(const ModelOptions& options, int64_t vocab_size)
     : hidden_size_(options.encoder_hidden),
@@ -90,9 +117,13 @@ torch::Tensor EncoderImpl::padded(const torch::Tensor& embedded, const torch::Te
     return x.gather(1, reversed.unsqueeze(2).expand({B, T, x.size(2)}));
   };
   const auto weights = gru ? gru->named_parameters(false) : lstm->named_parameters(false);
+  // The GRU written out on the CPU (its fused cell runs there), LibTorch's RNN otherwise and
+  // under autocast, whose casts the written-out one does not replicate.
+  const bool written_out = gru && embedded.is_cpu() && !at::autocast::is_autocast_enabled(torch::kCPU);
   const auto direction = [&](const torch::Tensor& x, const std::string& suffix) {
     const std::vector<torch::Tensor> params{weights["weight_ih" + suffix], weights["weight_hh" + suffix],
                                             weights["bias_ih" + suffix], weights["bias_hh" + suffix]};
+    if (written_out) return gru_direction(x, params, hidden_size_);
     const auto h0 = torch::zeros({1, B, hidden_size_}, x.options());  // (1, B, H)
     return gru ? std::get<0>(torch::gru(x, h0, params, true, 1, 0.0, is_training(), false, true))
                : std::get<0>(torch::lstm(x, {h0, h0}, params, true, 1, 0.0, is_training(), false, true));

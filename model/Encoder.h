@@ -4,7 +4,8 @@
 // top layer. The backward direction starts at each sentence's own last token and padding
 // never reaches a real position: sequences are packed on CUDA (cuDNN), and on the CPU each
 // direction runs over the padded batch, the backward one over each row reversed within its
-// length (faster to train there; the same function). Dropout comes as DropoutMasks from
+// length, a GRU's steps written out with a fused cell (GruCellUpdate.h; faster to train
+// there; the same function). Dropout comes as DropoutMasks from
 // Seq2Seq (never LibTorch's own RNN dropout, whose masks depend on the process).
 // B = batch rows, T_src = padded source length, E = embed_dim, H = encoder_hidden.
 #include <torch/torch.h>

@@ -1,0 +1,113 @@
+#include "model/GruCellUpdate.h"
+
+#include <ATen/autocast_mode.h>
+
+#include "model/GruCellKernel.h"
+
+namespace s2s {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+namespace {
+
+bool kernel_runs_here() {
+#if S2S_GRU_KERNEL_AVX2
+  static const bool runs = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return runs;
+#else
+  return true;
+#endif
+}
+
+// Rows the kernel can read: unit stride within a row (a narrow() of a wider product, as the
+// decoder's recurrent gates, keeps its row stride and needs no copy).
+torch::Tensor with_unit_columns(const torch::Tensor& x) { return x.stride(1) == 1 ? x : x.contiguous(); }
+
+// s' of every row, and the rows' [r, z, n, h_n] into work (B, 4D) when it is defined.
+torch::Tensor forward_rows(const torch::Tensor& input, const torch::Tensor& recurrent, const torch::Tensor& hidden,
+                           const torch::Tensor& work) {
+  const int64_t B = hidden.size(0), D = hidden.size(1);
+  auto next = torch::empty({B, D}, hidden.options());  // (B, D)
+  AT_DISPATCH_FLOATING_TYPES(hidden.scalar_type(), "gru cell", [&] {
+    const scalar_t* x = input.data_ptr<scalar_t>();
+    const scalar_t* h = recurrent.data_ptr<scalar_t>();
+    const scalar_t* s = hidden.data_ptr<scalar_t>();
+    scalar_t* out = next.data_ptr<scalar_t>();
+    scalar_t* w = work.defined() ? work.data_ptr<scalar_t>() : nullptr;
+    const int64_t xs = input.stride(0), hs = recurrent.stride(0), ss = hidden.stride(0);
+    at::parallel_for(0, B, 16, [&](int64_t begin, int64_t end) {
+      for (int64_t b = begin; b < end; ++b)
+        gru_kernel::forward(x + b * xs, h + b * hs, s + b * ss, D, out + b * D, w ? w + b * 4 * D : nullptr);
+    });
+  });
+  return next;
+}
+
+struct GruCellStep : torch::autograd::Function<GruCellStep> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& input, const torch::Tensor& recurrent,
+                               const torch::Tensor& hidden) {
+    const auto work = torch::empty({hidden.size(0), 4 * hidden.size(1)}, hidden.options());  // (B, 4D)
+    auto next = forward_rows(input, recurrent, hidden, work);
+    ctx->save_for_backward({hidden, work});
+    return next;  // (B, D)
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const torch::Tensor &hidden = saved[0], &work = saved[1];
+    const int64_t B = hidden.size(0), D = hidden.size(1);
+    const auto grad = grads[0].contiguous();                   // (B, D)
+    auto grad_input = torch::empty({B, 3 * D}, grad.options());  // (B, 3D)
+    auto grad_recurrent = torch::empty({B, 3 * D}, grad.options());  // (B, 3D)
+    auto grad_hidden = torch::empty({B, D}, grad.options());   // (B, D)
+    AT_DISPATCH_FLOATING_TYPES(hidden.scalar_type(), "gru cell backward", [&] {
+      const scalar_t* g = grad.data_ptr<scalar_t>();
+      const scalar_t* s = hidden.data_ptr<scalar_t>();
+      const scalar_t* w = work.data_ptr<scalar_t>();
+      scalar_t* gx = grad_input.data_ptr<scalar_t>();
+      scalar_t* gh = grad_recurrent.data_ptr<scalar_t>();
+      scalar_t* gs = grad_hidden.data_ptr<scalar_t>();
+      const int64_t ss = hidden.stride(0);
+      at::parallel_for(0, B, 16, [&](int64_t begin, int64_t end) {
+        for (int64_t b = begin; b < end; ++b)
+          gru_kernel::backward(g + b * D, s + b * ss, w + b * 4 * D, D, gx + b * 3 * D, gh + b * 3 * D,
+                               gs + b * D);
+      });
+    });
+    return {grad_input, grad_recurrent, grad_hidden};
+  }
+};
+
+}  // namespace
+
+torch::Tensor gru_cell_update_composed(const torch::Tensor& input_gates, const torch::Tensor& recurrent_gates,
+                                       const torch::Tensor& hidden) {
+  const auto i = input_gates.chunk(3, 1), h = recurrent_gates.chunk(3, 1);  // r, z, n: (B, D) each
+  const auto reset = torch::sigmoid(h[0] + i[0]);
+  const auto update = torch::sigmoid(h[1] + i[1]);
+  const auto candidate = torch::tanh(i[2] + h[2] * reset);
+  return (hidden - candidate) * update + candidate;  // (1 - z) n + z s, (B, D)
+}
+
+torch::Tensor gru_cell_update(const torch::Tensor& input_gates, const torch::Tensor& recurrent_gates,
+                              const torch::Tensor& hidden) {
+  const auto type = hidden.scalar_type();
+  const bool fused = hidden.device().is_cpu() && (type == torch::kFloat || type == torch::kDouble) &&
+                     input_gates.scalar_type() == type && recurrent_gates.scalar_type() == type &&
+                     input_gates.dim() == 2 && recurrent_gates.dim() == 2 && hidden.dim() == 2 &&
+                     !at::autocast::is_autocast_enabled(torch::kCPU) && kernel_runs_here();
+  if (!fused) return gru_cell_update_composed(input_gates, recurrent_gates, hidden);
+  const int64_t B = hidden.size(0), D = hidden.size(1);
+  TORCH_CHECK(input_gates.size(0) == B && input_gates.size(1) == 3 * D && recurrent_gates.size(0) == B &&
+                  recurrent_gates.size(1) == 3 * D,
+              "gru_cell_update: gates must be (B, 3D) for a (B, D) state");
+  const auto input = with_unit_columns(input_gates), recurrent = with_unit_columns(recurrent_gates),
+             state = with_unit_columns(hidden);
+  const bool recorded = torch::GradMode::is_enabled() &&
+                        (input.requires_grad() || recurrent.requires_grad() || state.requires_grad());
+  if (!recorded) return forward_rows(input, recurrent, state, torch::Tensor());  // (B, D)
+  return GruCellStep::apply(input, recurrent, state);  // (B, D)
+}
+
+}  // namespace s2s
