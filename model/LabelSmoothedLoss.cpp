@@ -1,6 +1,7 @@
 #include "model/LabelSmoothedLoss.h"
 
 #include "core/Check.h"
+#include "model/SmoothedCrossEntropy.h"
 
 namespace s2s {
 
@@ -54,19 +55,11 @@ LossOutput LabelSmoothedLoss::sums(const torch::Tensor& logits, const torch::Ten
   const int64_t vocab = logits.size(-1);
   // Half-precision log-softmax over a large vocabulary loses too much; float32 is enough.
   const auto scores = logits.scalar_type() == torch::kDouble ? logits : logits.to(torch::kFloat);
-  const auto lprobs = torch::log_softmax(scores.reshape({-1, vocab}), -1);  // (N, V)
-  const auto flat_targets = targets.reshape({-1});                         // (N)
-  const auto pad = flat_targets.eq(pad_id_);                               // (N) bool
-
-  const auto nll = -lprobs.gather(1, flat_targets.unsqueeze(1)).squeeze(1);  // (N)
-  const auto smooth = -lprobs.sum(1);                                        // (N)
-  const auto loss = (1.0 - epsilon_) * nll + (epsilon_ / static_cast<double>(vocab)) * smooth;
-
-  // masked_fill (not multiplication by the mask) so that a non-finite score on a pad row
-  // cannot turn the sum into NaN.
+  const auto rows = smoothed_cross_entropy(scores.reshape({-1, vocab}), targets.reshape({-1}), epsilon_,
+                                           pad_id_);  // (N) each
   LossOutput out;
-  out.loss_sum = loss.masked_fill(pad, 0.0).sum();
-  out.nll_sum = nll.masked_fill(pad, 0.0).sum().detach();
+  out.loss_sum = rows.loss.sum();
+  out.nll_sum = rows.nll.sum().detach();
   out.tokens = tokens;
   return out;
 }
