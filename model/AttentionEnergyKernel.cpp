@@ -1,9 +1,10 @@
 #include "model/AttentionEnergyKernel.h"
 
-// Only ATen's vector header: this file is compiled with other instruction-set flags than
-// the rest (model/CMakeLists.txt), so it must not share the precompiled torch header, and
-// what it includes should be ATen's per-instruction-set (inline namespace) code.
-#include <ATen/cpu/vec/vec.h>
+// Only ATen's vectors (through KernelVectors.h): this file is compiled with other
+// instruction-set flags than the rest (model/CMakeLists.txt), so it must not share the
+// precompiled torch header, and what it includes should be ATen's per-instruction-set
+// (inline namespace) code.
+#include "model/KernelVectors.h"
 
 #include <algorithm>
 #include <limits>
@@ -11,37 +12,11 @@
 namespace s2s::attention_kernel {
 namespace {
 
-template <class T>
-using Vec = at::vec::Vectorized<T>;
-
-// tanh(x) = 1 - 2 / (exp(2x) + 1): exact limits +-1 (exp overflows to inf or underflows to
-// 0), NaN stays NaN; absolute error about one unit of the last place of 1.
-template <class T>
-Vec<T> tanh_of(const Vec<T>& x) {
-  const Vec<T> one(T(1)), two(T(2));
-  return one - two / ((x * two).exp() + one);
-}
-
-// Loads and stores of `count` <= size() lanes; a short one fills the other lanes with zeros
-// (tanh(0) = 0: they add nothing). The full ones take the fast path.
-template <class T>
-Vec<T> load(const T* p, int64_t count) {
-  return count == Vec<T>::size() ? Vec<T>::loadu(p) : Vec<T>::loadu(p, static_cast<int>(count));
-}
-
-template <class T>
-void store(const Vec<T>& x, T* p, int64_t count) {
-  if (count == Vec<T>::size()) x.store(p); else x.store(p, static_cast<int>(count));
-}
-
-template <class T>
-T sum_of_lanes(const Vec<T>& x) {
-  alignas(64) T lanes[Vec<T>::size()];
-  x.store(lanes);
-  T sum = 0;
-  for (int i = 0; i < Vec<T>::size(); ++i) sum += lanes[i];
-  return sum;
-}
+using kernel_vectors::load;
+using kernel_vectors::store;
+using kernel_vectors::sum_of_lanes;
+using kernel_vectors::tanh_of;
+using kernel_vectors::Vec;
 
 }  // namespace
 

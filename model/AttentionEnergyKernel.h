@@ -10,9 +10,9 @@
 // out as one number; backward recomputes the tanh instead of keeping a (B, T_src, A) tensor
 // for every step.
 //
-// The tanh is 1 - 2 / (exp(2x) + 1) with ATen's vectorised exp (Sleef, 1 ulp): three times
-// the speed of its vectorised tanh, and within 2e-7 (float) of the exact tanh, float32's
-// rounding of numbers near 1. Built for AVX2 + FMA on x86-64 (the file is compiled with
+// The tanh is KernelVectors.h's: in float Eigen's rational approximation (within 2.5e-7 of
+// tanh, float32's rounding of numbers near 1), in double 1 - 2 / (exp(2x) + 1) with ATen's
+// vectorised exp; both several times the speed of ATen's vectorised tanh. Built for AVX2 + FMA on x86-64 (the file is compiled with
 // those flags and ATen's AVX2 vectors; AttentionEnergies checks the CPU before calling it),
 // elsewhere with ATen's portable vectors.
 //

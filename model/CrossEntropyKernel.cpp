@@ -1,8 +1,8 @@
 #include "model/CrossEntropyKernel.h"
 
-// Only ATen's vector header: this file is compiled with other instruction-set flags than the
-// rest (model/CMakeLists.txt), as AttentionEnergyKernel.cpp.
-#include <ATen/cpu/vec/vec.h>
+// Only ATen's vectors (through KernelVectors.h): this file is compiled with other
+// instruction-set flags than the rest (model/CMakeLists.txt), as AttentionEnergyKernel.cpp.
+#include "model/KernelVectors.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,26 +11,9 @@
 namespace s2s::cross_entropy_kernel {
 namespace {
 
-template <class T>
-using Vec = at::vec::Vectorized<T>;
-
-template <class T>
-T lanes_sum(const Vec<T>& x) {
-  alignas(64) T lanes[Vec<T>::size()];
-  x.store(lanes);
-  T sum = 0;
-  for (int i = 0; i < Vec<T>::size(); ++i) sum += lanes[i];
-  return sum;
-}
-
-template <class T>
-T lanes_max(const Vec<T>& x) {
-  alignas(64) T lanes[Vec<T>::size()];
-  x.store(lanes);
-  T m = lanes[0];
-  for (int i = 1; i < Vec<T>::size(); ++i) m = std::max(m, lanes[i]);
-  return m;
-}
+using kernel_vectors::max_of_lanes;
+using kernel_vectors::sum_of_lanes;
+using kernel_vectors::Vec;
 
 }  // namespace
 
@@ -45,7 +28,7 @@ void row_forward(const T* x, int64_t v, int64_t y, T epsilon, T* loss, T* nll, T
     max_lanes = at::vec::maximum(max_lanes, a);
     sum_lanes = sum_lanes + a;
   }
-  T m = lanes_max(max_lanes), sum_x = lanes_sum(sum_lanes);
+  T m = max_of_lanes(max_lanes), sum_x = sum_of_lanes(sum_lanes);
   for (int64_t i = full; i < v; ++i) {
     m = std::max(m, x[i]);
     sum_x += x[i];
@@ -54,7 +37,7 @@ void row_forward(const T* x, int64_t v, int64_t y, T epsilon, T* loss, T* nll, T
   const Vec<T> shift(m);
   Vec<T> exp_lanes(T(0));
   for (int64_t i = 0; i < full; i += n) exp_lanes = exp_lanes + (Vec<T>::loadu(x + i) - shift).exp();
-  T sum_exp = lanes_sum(exp_lanes);
+  T sum_exp = sum_of_lanes(exp_lanes);
   for (int64_t i = full; i < v; ++i) sum_exp += std::exp(x[i] - m);
   const T log_sum = m + std::log(sum_exp);
   *lse = log_sum;

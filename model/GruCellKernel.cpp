@@ -1,39 +1,19 @@
 #include "model/GruCellKernel.h"
 
-// Only ATen's vector header: this file is compiled with other instruction-set flags than the
-// rest (model/CMakeLists.txt), as AttentionEnergyKernel.cpp.
-#include <ATen/cpu/vec/vec.h>
+// Only ATen's vectors (through KernelVectors.h): this file is compiled with other
+// instruction-set flags than the rest (model/CMakeLists.txt), as AttentionEnergyKernel.cpp.
+#include "model/KernelVectors.h"
 
 #include <algorithm>
 
 namespace s2s::gru_kernel {
 namespace {
 
-template <class T>
-using Vec = at::vec::Vectorized<T>;
-
-template <class T>
-Vec<T> sigmoid_of(const Vec<T>& x) {
-  const Vec<T> one(T(1));
-  return one / (one + x.neg().exp());
-}
-
-template <class T>
-Vec<T> tanh_of(const Vec<T>& x) {
-  const Vec<T> one(T(1)), two(T(2));
-  return one - two / ((x * two).exp() + one);
-}
-
-// Loads and stores of `count` <= size() lanes (a short one at the end of a row).
-template <class T>
-Vec<T> load(const T* p, int64_t count) {
-  return count == Vec<T>::size() ? Vec<T>::loadu(p) : Vec<T>::loadu(p, static_cast<int>(count));
-}
-
-template <class T>
-void store(const Vec<T>& x, T* p, int64_t count) {
-  if (count == Vec<T>::size()) x.store(p); else x.store(p, static_cast<int>(count));
-}
+using kernel_vectors::load;
+using kernel_vectors::sigmoid_of;
+using kernel_vectors::store;
+using kernel_vectors::tanh_of;
+using kernel_vectors::Vec;
 
 }  // namespace
 

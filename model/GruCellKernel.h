@@ -12,8 +12,8 @@
 // Gates are in LibTorch's order (r, z, n; GRUCell's weights), biases already added:
 //   r = sigmoid(i_r + h_r)   z = sigmoid(i_z + h_z)   n = tanh(i_n + r * h_n)
 //   s' = (1 - z) n + z s
-// sigmoid(x) = 1 / (1 + exp(-x)) and tanh(x) = 1 - 2 / (exp(2x) + 1) with ATen's vectorised
-// exp (Sleef, 1 ulp), as AttentionEnergyKernel.h. Built for AVX2 + FMA on x86-64 (the file has
+// sigmoid(x) = 1 / (1 + exp(-x)) with ATen's vectorised exp (Sleef, 1 ulp), tanh as in
+// AttentionEnergyKernel.h (KernelVectors.h). Built for AVX2 + FMA on x86-64 (the file has
 // those flags; GruCellUpdate.cpp checks the CPU), elsewhere with ATen's portable vectors.
 //
 // T = float or double. Per row: input (3D), recurrent (3D), hidden (D), contiguous within the
