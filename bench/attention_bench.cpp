@@ -1,5 +1,5 @@
 // s2s_attention_bench: the attention of one teacher-forced decoder pass, as eager LibTorch
-// composes it and as s2s computes it (model/AttentionEnergies, model/AttentionContexts),
+// composes it and as s2s computes it (model/fused/AttentionEnergies, model/fused/AttentionContexts),
 // forward and backward, on one thread.
 //
 //   build/bench/s2s_attention_bench [--reps R]
@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "bench/BenchTiming.h"
-#include "model/AttentionContexts.h"
-#include "model/AttentionEnergies.h"
+#include "model/fused/AttentionContexts.h"
+#include "model/fused/AttentionEnergies.h"
 
 namespace {
 

@@ -11,8 +11,8 @@
 
 #include <utility>
 
-#include "model/AttentionContexts.h"
-#include "model/AttentionEnergies.h"
+#include "model/fused/AttentionContexts.h"
+#include "model/fused/AttentionEnergies.h"
 
 namespace s2s {
 

@@ -3,8 +3,8 @@
 #include <cmath>
 
 #include "data/TokenIds.h"
-#include "model/DeferredLinear.h"
-#include "model/GruCellUpdate.h"
+#include "model/fused/DeferredLinear.h"
+#include "model/fused/GruCellUpdate.h"
 
 namespace s2s {
 

@@ -5,8 +5,8 @@
 #include <ATen/autocast_mode.h>
 
 #include "data/TokenIds.h"
-#include "model/DeferredLinear.h"
-#include "model/GruCellUpdate.h"
+#include "model/fused/DeferredLinear.h"
+#include "model/fused/GruCellUpdate.h"
 
 namespace s2s {
 

@@ -1,7 +1,7 @@
 #include "model/LabelSmoothedLoss.h"
 
 #include "core/Check.h"
-#include "model/SmoothedCrossEntropy.h"
+#include "model/fused/SmoothedCrossEntropy.h"
 
 namespace s2s {
 

@@ -46,6 +46,7 @@ only() {
 forbid core    'data/|model/|trainer/|torch/|ATen/|c10/|mpi\.h|nccl\.h' "core is the bottom room"
 forbid data    'model/|trainer/|torch/|ATen/|c10/|mpi\.h|nccl\.h'       "data knows nothing of models or MPI"
 forbid model   'trainer/|mpi\.h|nccl\.h'                               "model knows nothing of MPI or training"
+forbid model/fused 'data/|model/[A-Z]|model/search/' "the fused pieces stand alone: the network uses them, not they it"
 
 # The rooms of trainer/ (trainer/README.md draws them).
 only trainer/comm       deep 'comm/'    "communication stands alone"

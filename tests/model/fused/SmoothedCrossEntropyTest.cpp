@@ -1,7 +1,7 @@
 // Specification of smoothed_cross_entropy: per-row label-smoothed cross entropy with one pass
 // forward and one backward per row on the CPU, the same numbers and gradients as LibTorch's
 // log_softmax composition, pad rows never read.
-#include "model/SmoothedCrossEntropy.h"
+#include "model/fused/SmoothedCrossEntropy.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>

@@ -1,9 +1,9 @@
-#include "model/SmoothedCrossEntropy.h"
+#include "model/fused/SmoothedCrossEntropy.h"
 
 #include <atomic>
 
 #include "core/Check.h"
-#include "model/CrossEntropyKernel.h"
+#include "model/fused/CrossEntropyKernel.h"
 
 namespace s2s {
 

@@ -7,7 +7,7 @@
 
 #include <vector>
 
-#include "model/DeferredLinear.h"
+#include "model/fused/DeferredLinear.h"
 #include "tests/model/ModelTestUtil.h"
 
 namespace s2s {

@@ -15,7 +15,7 @@
 // (they all read its output), turns the kept dY_t and X_t into dW.
 //
 // The same function as F::linear(x, weight, bias) at every step; the gradients equal
-// autograd's up to summation order (tests/model/DeferredLinearTest.cpp). Falls back to
+// autograd's up to summation order (tests/model/fused/DeferredLinearTest.cpp). Falls back to
 // F::linear when no gradient is recorded (grad mode off, or a weight that needs none) and
 // under autocast (bf16), whose casts it does not replicate.
 #include <torch/torch.h>

@@ -11,7 +11,7 @@
 #include <limits>
 #include <vector>
 
-#include "model/AttentionEnergies.h"
+#include "model/fused/AttentionEnergies.h"
 #include "tests/model/ModelTestUtil.h"
 
 namespace s2s {

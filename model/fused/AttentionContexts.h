@@ -12,7 +12,7 @@
 // the annotations, which autograd runs after every step's node, turns them into dH.
 //
 // The same function as torch::bmm(alpha.unsqueeze(1), annotations).squeeze(1) at every step,
-// the same gradients up to summation order (tests/model/AttentionContextsTest.cpp). Plain
+// the same gradients up to summation order (tests/model/fused/AttentionContextsTest.cpp). Plain
 // bmm where nothing is recorded (grad mode off, annotations that need no gradient) and under
 // autocast (bf16), whose casts it does not replicate.
 // B = batch rows, T_src = padded source length, K = annotation size (2 * encoder_hidden).

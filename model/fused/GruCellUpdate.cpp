@@ -1,8 +1,8 @@
-#include "model/GruCellUpdate.h"
+#include "model/fused/GruCellUpdate.h"
 
 #include <ATen/autocast_mode.h>
 
-#include "model/GruCellKernel.h"
+#include "model/fused/GruCellKernel.h"
 
 namespace s2s {
 

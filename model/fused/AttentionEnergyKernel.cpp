@@ -1,10 +1,10 @@
-#include "model/AttentionEnergyKernel.h"
+#include "model/fused/AttentionEnergyKernel.h"
 
 // Only ATen's vectors (through KernelVectors.h): this file is compiled with other
 // instruction-set flags than the rest (model/CMakeLists.txt), so it must not share the
 // precompiled torch header, and what it includes should be ATen's per-instruction-set
 // (inline namespace) code.
-#include "model/KernelVectors.h"
+#include "model/fused/KernelVectors.h"
 
 #include <algorithm>
 #include <limits>

@@ -1,4 +1,4 @@
-#include "model/DeferredLinear.h"
+#include "model/fused/DeferredLinear.h"
 
 #include <ATen/autocast_mode.h>
 

@@ -1,8 +1,8 @@
-#include "model/CrossEntropyKernel.h"
+#include "model/fused/CrossEntropyKernel.h"
 
 // Only ATen's vectors (through KernelVectors.h): this file is compiled with other
 // instruction-set flags than the rest (model/CMakeLists.txt), as AttentionEnergyKernel.cpp.
-#include "model/KernelVectors.h"
+#include "model/fused/KernelVectors.h"
 
 #include <algorithm>
 #include <cmath>

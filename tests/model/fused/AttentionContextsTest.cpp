@@ -7,7 +7,7 @@
 
 #include <vector>
 
-#include "model/AttentionContexts.h"
+#include "model/fused/AttentionContexts.h"
 #include "tests/model/ModelTestUtil.h"
 
 namespace s2s {

@@ -1,4 +1,4 @@
-#include "model/AttentionContexts.h"
+#include "model/fused/AttentionContexts.h"
 
 #include <ATen/autocast_mode.h>
 

@@ -1,7 +1,7 @@
 // Specification of gru_cell_update: LibTorch's GRU cell after its two matrix products, one
 // pass forward and one backward on the CPU. It is the function torch::nn::GRUCell computes,
 // with the same gradients, whatever the strides of its inputs and the thread count.
-#include "model/GruCellUpdate.h"
+#include "model/fused/GruCellUpdate.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>

@@ -1,10 +1,10 @@
-#include "model/AttentionEnergies.h"
+#include "model/fused/AttentionEnergies.h"
 
 #include <ATen/autocast_mode.h>
 
 #include <limits>
 
-#include "model/AttentionEnergyKernel.h"
+#include "model/fused/AttentionEnergyKernel.h"
 
 namespace s2s {
 

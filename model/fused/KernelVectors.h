@@ -1,5 +1,5 @@
 #pragma once
-// The vector arithmetic the CPU kernels of model/ share (AttentionEnergyKernel,
+// The vector arithmetic the CPU kernels of model/fused/ share (AttentionEnergyKernel,
 // GruCellKernel, CrossEntropyKernel): ATen's Vectorized<T>, partial loads and stores, lane
 // reductions, tanh and sigmoid. Include it only from those kernel files: they are compiled
 // with their own instruction-set flags (model/CMakeLists.txt), and ATen's vectors take the

@@ -10,7 +10,7 @@
 // only after every step's node, hands it on, instead of T adds of a (B, T_src, A) tensor.
 //
 // The same function as v(tanh(W s + keys)).squeeze(-1).masked_fill(padding, -inf) and the
-// same gradients, up to rounding (tests/model/AttentionEnergiesTest.cpp). That composition
+// same gradients, up to rounding (tests/model/fused/AttentionEnergiesTest.cpp). That composition
 // itself runs where the kernel does not: on other devices (CUDA has its own fused
 // elementwise kernels), other dtypes than float and double, under autocast (bf16) and on
 // x86 CPUs without AVX2.
