@@ -20,16 +20,22 @@ namespace {
 // step with its weight gradient once over all steps (DeferredLinear.h), the cell in one pass
 // forward and one backward (GruCellUpdate.h) instead of ATen's dozen ops and autograd nodes
 // per step. params: weight_ih (3H, In), weight_hh (3H, H), bias_ih, bias_hh (3H).
-torch::Tensor gru_direction(const torch::Tensor& x, const std::vector<torch::Tensor>& params, int64_t H) {
+// The backward direction (real_by_step given: (T, B) bool, position t of row b is a real
+// token) runs from t = T - 1 down to 0 with each row's state held at zero until its own last
+// token: no reversal of the rows within their lengths, forward or back.
+torch::Tensor gru_direction(const torch::Tensor& x, const std::vector<torch::Tensor>& params, int64_t H,
+                            const torch::Tensor& real_by_step = {}) {
   const int64_t B = x.size(0), T = x.size(1);
+  const bool backward = real_by_step.defined();
   const auto input_gates = torch::nn::functional::linear(x, params[0], params[2]).unbind(1);  // T x (B, 3H)
   const DeferredLinear recurrent(params[1], params[3]);  // (B, H) -> (B, 3H)
   auto state = torch::zeros({B, H}, x.options());         // (B, H)
-  std::vector<torch::Tensor> states;                      // T x (B, H)
-  states.reserve(T);
-  for (int64_t t = 0; t < T; ++t) {
-    state = gru_cell_update(input_gates[t], recurrent(state), state);
-    states.push_back(state);
+  std::vector<torch::Tensor> states(T);                   // T x (B, H), by position
+  for (int64_t k = 0; k < T; ++k) {
+    const int64_t t = backward ? T - 1 - k : k;
+    state = gru_cell_update(input_gates[t], recurrent(state), state,
+                            backward ? real_by_step[t] : torch::Tensor());
+    states[t] = state;
   }
   return torch::stack(states, 1);  // (B, T, H)
 }
@@ -109,29 +115,36 @@ torch::Tensor EncoderImpl::padded(const torch::Tensor& embedded, const torch::Te
   const auto positions = torch::arange(T, lengths.options()).unsqueeze(0).expand({B, T});  // (B, T)
   const auto length = lengths.unsqueeze(1);                                               // (B, 1)
   const auto real = positions < length;                                                   // (B, T)
-  // Row i reversed within its length (padding stays in place): the backward direction runs
-  // forward over it, so it starts at the row's last real token. The permutation is its own
-  // inverse. Real positions never read padding in either direction.
-  const auto reversed = torch::where(real, length - 1 - positions, positions);  // (B, T)
+  const auto weights = gru ? gru->named_parameters(false) : lstm->named_parameters(false);
+  const auto params = [&](const std::string& suffix) {
+    return std::vector<torch::Tensor>{weights["weight_ih" + suffix], weights["weight_hh" + suffix],
+                                      weights["bias_ih" + suffix], weights["bias_hh" + suffix]};
+  };
+  // The GRU written out on the CPU (its fused cell runs there): the backward direction runs
+  // right to left, each row starting at its own last token (gru_direction). LibTorch's RNN
+  // otherwise and under autocast, whose casts the written-out one does not replicate: there
+  // the backward direction runs forward over each row reversed within its length (padding
+  // stays in place; the permutation is its own inverse). Real positions never read padding.
+  const bool written_out = gru && embedded.is_cpu() && !at::autocast::is_autocast_enabled(torch::kCPU);
+  const auto real_by_step = written_out ? real.t().contiguous() : torch::Tensor();  // (T, B)
+  const auto reversed = written_out ? torch::Tensor() : torch::where(real, length - 1 - positions, positions);  // (B, T)
   const auto flip = [&](const torch::Tensor& x) {
     return x.gather(1, reversed.unsqueeze(2).expand({B, T, x.size(2)}));
   };
-  const auto weights = gru ? gru->named_parameters(false) : lstm->named_parameters(false);
-  // The GRU written out on the CPU (its fused cell runs there), LibTorch's RNN otherwise and
-  // under autocast, whose casts the written-out one does not replicate.
-  const bool written_out = gru && embedded.is_cpu() && !at::autocast::is_autocast_enabled(torch::kCPU);
-  const auto direction = [&](const torch::Tensor& x, const std::string& suffix) {
-    const std::vector<torch::Tensor> params{weights["weight_ih" + suffix], weights["weight_hh" + suffix],
-                                            weights["bias_ih" + suffix], weights["bias_hh" + suffix]};
-    if (written_out) return gru_direction(x, params, hidden_size_);
+  const auto library_direction = [&](const torch::Tensor& x, const std::string& suffix) {
     const auto h0 = torch::zeros({1, B, hidden_size_}, x.options());  // (1, B, H)
-    return gru ? std::get<0>(torch::gru(x, h0, params, true, 1, 0.0, is_training(), false, true))
-               : std::get<0>(torch::lstm(x, {h0, h0}, params, true, 1, 0.0, is_training(), false, true));
+    return gru ? std::get<0>(torch::gru(x, h0, params(suffix), true, 1, 0.0, is_training(), false, true))
+               : std::get<0>(torch::lstm(x, {h0, h0}, params(suffix), true, 1, 0.0, is_training(), false, true));
   };  // (B, T, H)
+  const auto both_directions = [&](const torch::Tensor& x, const std::string& layer) {
+    if (written_out)
+      return torch::cat({gru_direction(x, params(layer), hidden_size_),
+                         gru_direction(x, params(layer + "_reverse"), hidden_size_, real_by_step)}, 2);
+    return torch::cat({library_direction(x, layer), flip(library_direction(flip(x), layer + "_reverse"))}, 2);
+  };  // (B, T, 2H)
   auto x = embedded;
   for (int64_t n = 0; n < layers_; ++n) {
-    const std::string layer = "_l" + std::to_string(n);
-    x = torch::cat({direction(x, layer), flip(direction(flip(x), layer + "_reverse"))}, 2);  // (B, T, 2H)
+    x = both_directions(x, "_l" + std::to_string(n));  // (B, T, 2H)
     // Between stacked layers only, as LibTorch's RNN dropout.
     if (n + 1 < layers_ && masks) x = masks->apply(x, DropoutSite::encoder_layer, n, dropout_, variational_);
   }

@@ -3,9 +3,10 @@
 // stacked bidirectional GRU/LSTM layers. Annotation h_j = [forward h_j; backward h_j] of the
 // top layer. The backward direction starts at each sentence's own last token and padding
 // never reaches a real position: sequences are packed on CUDA (cuDNN), and on the CPU each
-// direction runs over the padded batch, the backward one over each row reversed within its
-// length, a GRU's steps written out with a fused cell (GruCellUpdate.h; faster to train
-// there; the same function). Dropout comes as DropoutMasks from
+// direction runs over the padded batch: a GRU's steps written out with a fused cell
+// (fused/GruCellUpdate.h; faster to train there; the same function), the backward direction
+// right to left with each row's state held at zero until its own last token; an LSTM's
+// backward direction over each row reversed within its length. Dropout comes as DropoutMasks from
 // Seq2Seq (never LibTorch's own RNN dropout, whose masks depend on the process).
 // B = batch rows, T_src = padded source length, E = embed_dim, H = encoder_hidden.
 #include <torch/torch.h>

@@ -13,11 +13,15 @@
 
 namespace s2s {
 
+//
+// active, when given: (B) bool on hidden's device. A row where it is false keeps its state
+// (s' = s exactly) and gives its gates no gradient, as torch::where(active, s', s) does: an
+// RNN run right to left over a padded batch starts each row at its own last token this way.
 torch::Tensor gru_cell_update(const torch::Tensor& input_gates, const torch::Tensor& recurrent_gates,
-                              const torch::Tensor& hidden);  // (B, D)
+                              const torch::Tensor& hidden, const torch::Tensor& active = {});  // (B, D)
 
 // The same function as ATen ops (LibTorch's GRUCell formula, ATen RNN.cpp).
 torch::Tensor gru_cell_update_composed(const torch::Tensor& input_gates, const torch::Tensor& recurrent_gates,
-                                       const torch::Tensor& hidden);  // (B, D)
+                                       const torch::Tensor& hidden, const torch::Tensor& active = {});  // (B, D)
 
 }  // namespace s2s

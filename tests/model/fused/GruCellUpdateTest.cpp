@@ -24,10 +24,11 @@ Inputs random_inputs(int64_t B, int64_t D, torch::Dtype dtype, uint64_t seed) {
 }
 
 // Output and the gradients of all three inputs for a fixed random upstream gradient.
-std::vector<torch::Tensor> value_and_gradients(const Inputs& x, bool fused, const torch::Tensor& upstream) {
+std::vector<torch::Tensor> value_and_gradients(const Inputs& x, bool fused, const torch::Tensor& upstream,
+                                               const torch::Tensor& active = {}) {
   for (const auto& t : {x.input, x.recurrent, x.hidden}) t.mutable_grad() = torch::Tensor();
-  const auto out = fused ? gru_cell_update(x.input, x.recurrent, x.hidden)
-                         : gru_cell_update_composed(x.input, x.recurrent, x.hidden);
+  const auto out = fused ? gru_cell_update(x.input, x.recurrent, x.hidden, active)
+                         : gru_cell_update_composed(x.input, x.recurrent, x.hidden, active);
   (out * upstream).sum().backward();
   return {out.detach(), x.input.grad().clone(), x.recurrent.grad().clone(), x.hidden.grad().clone()};
 }
@@ -101,6 +102,32 @@ TEST(GruCellUpdate, DoesNotDependOnTheThreadCount) {
   const auto two = value_and_gradients(x, true, upstream);
   torch::set_num_threads(threads);
   for (size_t i = 0; i < one.size(); ++i) EXPECT_TRUE(torch::equal(one[i], two[i])) << i;
+}
+
+TEST(GruCellUpdate, RowsLeftOutOfActiveKeepTheirStateAndGiveTheirGatesNoGradient) {
+  // As torch::where(active, s', s): the encoder's right-to-left direction holds each row's
+  // state until its own last token this way.
+  const auto x = random_inputs(6, 37, torch::kDouble, 8);
+  const auto upstream = torch::randn({6, 37}, torch::kDouble);
+  const auto active = torch::tensor({true, false, true, true, false, false});
+  const auto fused = value_and_gradients(x, true, upstream, active);
+  expect_close(fused, value_and_gradients(x, false, upstream, active), 1e-12);
+  const auto off = torch::tensor({1, 4, 5});
+  EXPECT_TRUE(torch::equal(fused[0].index_select(0, off), x.hidden.detach().index_select(0, off)));
+  EXPECT_TRUE(torch::equal(fused[1].index_select(0, off), torch::zeros({3, 3 * 37}, torch::kDouble)));
+  EXPECT_TRUE(torch::equal(fused[2].index_select(0, off), torch::zeros({3, 3 * 37}, torch::kDouble)));
+  EXPECT_TRUE(torch::equal(fused[3].index_select(0, off), upstream.index_select(0, off)));
+  // Active rows are what the cell computes without the mask.
+  const auto on = torch::tensor({0, 2, 3});
+  const auto all = value_and_gradients(x, true, upstream);
+  for (size_t i = 0; i < all.size(); ++i)
+    EXPECT_TRUE(torch::equal(fused[i].index_select(0, on), all[i].index_select(0, on))) << i;
+}
+
+TEST(GruCellUpdate, RejectsAnActiveMaskOfTheWrongShapeOrType) {
+  const auto x = random_inputs(4, 8, torch::kFloat, 9);
+  EXPECT_THROW(gru_cell_update(x.input, x.recurrent, x.hidden, torch::ones({3}, torch::kBool)), c10::Error);
+  EXPECT_THROW(gru_cell_update(x.input, x.recurrent, x.hidden, torch::ones({4}, torch::kLong)), c10::Error);
 }
 
 TEST(GruCellUpdate, UnderBf16AutocastFallsBackToTheComposedCell) {
