@@ -33,25 +33,28 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o,
                   .weight_decay(o.weight_decay));
 }
 
-// Multiplies every gradient by `scale` (a () tensor: 1 / global target tokens), then clips
-// them to the global L2 norm max_norm as torch::nn::utils::clip_grad_norm_ does (same
-// operations), but returns the norm before clipping as a () tensor instead of copying it
-// to the host.
-torch::Tensor scale_and_clip(const std::vector<torch::Tensor>& parameters, const torch::Tensor& scale,
-                             double max_norm) {
+// The global L2 norm of the token-mean gradient (grad / tokens) and the divisor that turns
+// each summed gradient into the token-mean one clipped to max_norm, as
+// torch::nn::utils::clip_grad_norm_ clips (coefficient max_norm / (norm + 1e-6), at most 1):
+// divisor = tokens / coefficient, () float32. Both stay on the device (no host sync); the
+// gradients are only read here, once each: the optimizer divides them in its own pass
+// (GradientDivisor.h). tokens: () float64, the global target token count, >= 1.
+struct ClipDivisor {
+  torch::Tensor norm;     // () float64: of the token-mean gradient, before clipping
+  torch::Tensor divisor;  // () float32
+};
+
+ClipDivisor clip_divisor(const std::vector<torch::Tensor>& parameters, const torch::Tensor& tokens,
+                         double max_norm) {
   torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> grads, norms;
-  for (const auto& p : parameters) {
-    if (!p.grad().defined()) continue;
-    grads.push_back(p.grad());
-    grads.back().mul_(scale);
-    norms.push_back(grads.back().norm(2));
-  }
-  if (grads.empty()) return torch::zeros({}, scale.options());
-  const auto total = norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2);  // ()
-  const auto coef = torch::clamp(max_norm / (total + 1e-6), std::nullopt, 1.0);    // ()
-  for (auto& g : grads) g.mul_(coef);
-  return total;
+  std::vector<torch::Tensor> norms;
+  for (const auto& p : parameters)
+    if (p.grad().defined()) norms.push_back(p.grad().norm(2));
+  if (norms.empty()) return {torch::zeros({}, tokens.options()), tokens.to(torch::kFloat)};
+  const auto summed = norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2);  // () of the summed gradient
+  const auto norm = summed.to(torch::kFloat64) / tokens;                               // ()
+  const auto coef = torch::clamp(max_norm / (norm + 1e-6), std::nullopt, 1.0);        // ()
+  return {norm, (tokens / coef).to(torch::kFloat)};
 }
 
 }  // namespace
@@ -65,7 +68,9 @@ TrainStep::TrainStep(Seq2Seq model, double label_smoothing, const TrainOptions& 
       dropout_seed_(dropout_seed),
       parameters_(model_->parameters()),
       optimizer_(make_optimizer(options, parameters_)),
+      gradient_divisor_(dynamic_cast<GradientDivisor*>(optimizer_.get())),
       schedule_(options) {
+  S2S_ASSERT(gradient_divisor_ != nullptr);  // make_optimizer makes only fused Adam / AdamW
   GradientSyncOptions sync_options;
   sync_options.bucket_mb = options.bucket_mb;
   sync_options.overlap = options.overlap_allreduce;
@@ -135,8 +140,8 @@ UpdateStats TrainStep::apply(const std::vector<BatchTensors>& micro_batches, int
   // one copy, the update's only device-to-host transfer (the skip decision needs the norm).
   const double max_norm =
       options_.clip_norm > 0 ? options_.clip_norm : std::numeric_limits<double>::infinity();
-  const auto norm = scale_and_clip(parameters_, sums[2].clamp_min(1.0).reciprocal(), max_norm);
-  const auto totals = torch::cat({sums, norm.to(torch::kFloat64).view({1})}).cpu();  // (4)
+  const ClipDivisor clip = clip_divisor(parameters_, sums[2].clamp_min(1.0), max_norm);
+  const auto totals = torch::cat({sums, clip.norm.view({1})}).cpu();  // (4)
   u.loss_sum = totals[0].item<double>();
   u.nll_sum = totals[1].item<double>();
   u.tokens = static_cast<int64_t>(std::llround(totals[2].item<double>()));
@@ -156,6 +161,8 @@ UpdateStats TrainStep::apply(const std::vector<BatchTensors>& micro_batches, int
   } else {
     nonfinite_in_row_ = 0;
     for (auto& group : optimizer_->param_groups()) group.options().set_lr(u.lr);
+    // The gradients become the token-mean ones, clipped, inside the optimizer's own pass.
+    gradient_divisor_->divide_gradients_in_next_step(clip.divisor);
     optimizer_->step();
   }
   // In place, in the gradient buckets: the optimiser's zero_grad() would drop the gradients

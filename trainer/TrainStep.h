@@ -21,6 +21,7 @@
 #include "model/BatchTensors.h"
 #include "trainer/comm/Communicator.h"
 #include "trainer/comm/GradientSync.h"
+#include "trainer/optim/GradientDivisor.h"
 #include "trainer/LearningRateSchedule.h"
 #include "trainer/TrainOptions.h"
 #include "trainer/TrainingProgress.h"
@@ -61,6 +62,7 @@ class TrainStep {
   uint64_t dropout_seed_;
   std::vector<torch::Tensor> parameters_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  GradientDivisor* gradient_divisor_;  // optimizer_ itself, as what divides the gradients in its step
   std::unique_ptr<GradientSync> sync_;
   LearningRateSchedule schedule_;
   int nonfinite_in_row_ = 0;

@@ -1,6 +1,7 @@
 // TrainStep on one process: a filler batch (a repeat that only keeps a rank in step with the
 // others) contributes exactly nothing to an update, even when its loss is not finite: the
-// update equals the one without it, bit for bit, and is not skipped. With train.precision
+// update equals the one without it, bit for bit, and is not skipped. An update is Adam on
+// the token-mean gradient, clipped as clip_grad_norm_ clips. With train.precision
 // bf16 the forward runs under autocast and training follows the float32 run closely.
 #include "trainer/TrainStep.h"
 
@@ -116,6 +117,49 @@ TEST(TrainStep, AnUpdateOfOnlyFillerBatchesChangesNothingButTheStepCount) {
   EXPECT_EQ(comm.record()->calls.load(), static_cast<int>(step.sync().buckets().size()) + 1);  // + the sums
   const auto params = model->parameters();
   for (size_t i = 0; i < params.size(); ++i) EXPECT_TRUE(torch::equal(params[i], before[i])) << i;
+}
+
+// The update is Adam on the token-mean gradient, clipped to train.clip_norm as
+// torch::nn::utils::clip_grad_norm_ clips: after one update Adam's first moment is
+// (1 - beta1) times that gradient, which shows its scale (Adam's first step alone would not).
+void expect_adam_on_the_clipped_token_mean_gradient(double clip_norm, bool expect_clipping) {
+  const BatchTensors batch = batch_of({{{4, 5, 6}, {7, 8}}, {{9, 10}, {11, 12, 13}}, {{5, 5}, {6}}});
+  TrainOptions t = training();
+  t.accumulate = 1;
+  t.clip_norm = clip_norm;
+  test::FakeCommunicator comm(1);
+  Seq2Seq trained = poisoned_model();  // dropout 0: the plain forward below is the same function
+  TrainStep step(trained, 0.1, t, comm, /*dropout_seed=*/1);
+  const UpdateStats u = step.apply({batch}, 1);
+  ASSERT_FALSE(u.skipped);
+
+  Seq2Seq reference = poisoned_model();
+  reference->train();
+  const auto out = reference->forward(batch.src, batch.src_lengths, batch.tgt_in);
+  const LossOutput loss = LabelSmoothedLoss(0.1)(out.logits, batch.tgt_out);
+  loss.loss_sum.backward();
+  const auto params = reference->parameters();
+  for (const auto& p : params) p.mutable_grad().div_(static_cast<double>(loss.tokens));
+  const double norm = torch::nn::utils::clip_grad_norm_(params, clip_norm);
+  EXPECT_EQ(norm > clip_norm, expect_clipping) << "the premise: norm " << norm << ", clip " << clip_norm;
+  EXPECT_NEAR(u.grad_norm, norm, 1e-5 * norm);
+
+  const auto trained_params = trained->parameters();
+  for (size_t i = 0; i < params.size(); ++i) {
+    const auto& state = static_cast<const torch::optim::AdamParamState&>(
+        *step.optimizer().state().at(trained_params[i].unsafeGetTensorImpl()));
+    const auto expected = (1 - t.beta1) * params[i].grad();
+    const double scale = expected.abs().max().item<double>();
+    EXPECT_LE((state.exp_avg() - expected).abs().max().item<double>(), 1e-5 * scale + 1e-12) << "parameter " << i;
+  }
+}
+
+TEST(TrainStep, UpdatesWithAdamOnTheTokenMeanGradient) {
+  expect_adam_on_the_clipped_token_mean_gradient(/*clip_norm=*/1e6, /*expect_clipping=*/false);
+}
+
+TEST(TrainStep, ClipsTheTokenMeanGradientToClipNormAsClipGradNormDoes) {
+  expect_adam_on_the_clipped_token_mean_gradient(/*clip_norm=*/1e-3, /*expect_clipping=*/true);
 }
 
 // Batches of random pairs of ordinary tokens (ids 4..kPoison-1), the same for a seed.

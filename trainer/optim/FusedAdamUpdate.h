@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -26,14 +27,15 @@ struct FusedAdamBatch {
 };
 
 // Optimizer::step(closure) of either optimizer: the closure's loss (with gradients on, as
-// torch::optim runs it), then the update. Kernel(FusedAdamBatch&, const Options&) runs the
-// fused update of one batch. State is AdamParamState or AdamWParamState, Options their group
-// options.
+// torch::optim runs it), then the update. Kernel(FusedAdamBatch&, const Options&, grad_scale)
+// runs the fused update of one batch, grad_scale the divisor on the batch's device (or none).
+// State is AdamParamState or AdamWParamState, Options their group options. divisor: see
+// GradientDivisor.h (undefined: none).
 template <class State, class Options, class Kernel>
 torch::Tensor fused_adam_step(const torch::optim::Optimizer::LossClosure& closure,
                               std::vector<torch::optim::OptimizerParamGroup>& groups,
                               ska::flat_hash_map<void*, std::unique_ptr<torch::optim::OptimizerParamState>>& states,
-                              Kernel kernel) {
+                              const torch::Tensor& divisor, Kernel kernel) {
   torch::Tensor loss;
   if (closure) {
     torch::AutoGradMode enable_grad(true);
@@ -80,7 +82,12 @@ torch::Tensor fused_adam_step(const torch::optim::Optimizer::LossClosure& closur
       if (options.amsgrad()) batch->max_exp_avg_sqs.push_back(state.max_exp_avg_sq());
       batch->steps.push_back(step);
     }
-    for (auto& batch : batches) kernel(batch, options);
+    for (auto& batch : batches) {
+      std::optional<torch::Tensor> grad_scale;
+      if (divisor.defined())
+        grad_scale = divisor.to(batch.params.front().device(), torch::kFloat);  // no copy when it is there
+      kernel(batch, options, grad_scale);
+    }
   }
   return loss;
 }

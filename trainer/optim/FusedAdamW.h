@@ -8,13 +8,20 @@
 
 #include <vector>
 
+#include "trainer/optim/GradientDivisor.h"
+
 namespace s2s {
 
-class FusedAdamW : public torch::optim::AdamW {
+class FusedAdamW : public torch::optim::AdamW, public GradientDivisor {
  public:
   FusedAdamW(const std::vector<torch::Tensor>& params, const torch::optim::AdamWOptions& options);
 
   torch::Tensor step(LossClosure closure = nullptr) override;
+
+  void divide_gradients_in_next_step(torch::Tensor divisor) override;
+
+ private:
+  torch::Tensor divisor_;  // () float32, or undefined: for the next step() only
 };
 
 }  // namespace s2s

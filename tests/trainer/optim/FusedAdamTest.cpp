@@ -3,7 +3,8 @@
 // gradients, they produce the stock optimizers' parameters and state (step count, both moments,
 // AMSGrad's maximum) to float rounding, follow a learning rate changed on the param group between
 // steps (as LearningRateSchedule does), leave a parameter without gradient untouched and
-// stateless, and are Adam / AdamW to code that asks (the checkpoint codec).
+// stateless, divide the gradients by a number in one step when asked (GradientDivisor), and are
+// Adam / AdamW to code that asks (the checkpoint codec).
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -132,6 +133,40 @@ TEST(FusedAdam, ReturnsTheClosuresLossComputedWithGradientsOn) {
   });
   EXPECT_TRUE(loss.defined());
   EXPECT_EQ(adam.state().size(), 1u);  // only params[0] got a gradient
+}
+
+// divide_gradients_in_next_step(d): that step is the step on grad / d, leaves grad / d in
+// .grad(), and the divisor is gone for the step after.
+template <class Fused, class Stock, class State, class Options>
+void expect_divided_step(const Options& options) {
+  auto fused_params = make_params();
+  auto stock_params = clone_params(fused_params);
+  Fused fused(fused_params, options);
+  Stock stock(stock_params, options);
+  for (int step = 0; step < 3; ++step) {
+    set_grads(fused_params, step);
+    set_grads(stock_params, step);
+    if (step == 1) {
+      const double divisor = 37.5;
+      fused.divide_gradients_in_next_step(torch::full({}, divisor));
+      for (auto& p : stock_params) p.mutable_grad().div_(divisor);
+    }
+    fused.step();
+    stock.step();
+    for (size_t i = 0; i < fused_params.size(); ++i)
+      expect_close(fused_params[i].grad(), stock_params[i].grad(), "gradient left after the step");
+  }
+  expect_same_state<State>(fused, stock, fused_params, stock_params, options.amsgrad());
+}
+
+TEST(FusedAdam, DividesTheGradientsInTheNextStepOnlyWhenAsked) {
+  expect_divided_step<FusedAdam, torch::optim::Adam, torch::optim::AdamParamState>(
+      torch::optim::AdamOptions(1e-2).weight_decay(0.01));
+}
+
+TEST(FusedAdamW, DividesTheGradientsInTheNextStepOnlyWhenAsked) {
+  expect_divided_step<FusedAdamW, torch::optim::AdamW, torch::optim::AdamWParamState>(
+      torch::optim::AdamWOptions(1e-2).weight_decay(0.1));
 }
 
 TEST(FusedAdam, IsATorchOptimAdamAndFusedAdamWAnAdamW) {
