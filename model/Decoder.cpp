@@ -183,8 +183,10 @@ Seq2SeqOutput DecoderImpl::forward(const EncoderOutput& encoded, const torch::Te
 
   std::vector<torch::Tensor> states, contexts, weights;  // T_tgt x (B, D), (B, K), (B, T_src)
   for (int64_t t = 0; t < T; ++t) {
-    const auto top = top_projection(hidden.back());  // (B, A + G*D)
-    auto [context, alpha] = attention->attend(energies, context_of, top.narrow(1, 0, A));  // (B, K), (B, T_src)
+    // One split, not two narrows: its backward is one cat of the two gradients, where each
+    // narrow's would be a zero (B, A + G*D) tensor with its part copied in, and their sum.
+    const auto top = top_projection(hidden.back()).split_with_sizes({A, GD}, 1);  // (B, A), (B, G*D)
+    auto [context, alpha] = attention->attend(energies, context_of, top[0]);  // (B, K), (B, T_src)
     if (context_mask.defined()) context = context * at(context_mask, t);  // (B, K)
     auto input_gates = embedded_gates[t] + context_projection(context);  // (B, G*D)
     for (int64_t l = 0; l < layers_; ++l) {
@@ -193,7 +195,7 @@ Seq2SeqOutput DecoderImpl::forward(const EncoderOutput& encoded, const torch::Te
         if (layer_masks[l - 1].defined()) below = below * at(layer_masks[l - 1], t);
         input_gates = lower_input[l - 1](below);  // (B, G*D)
       }
-      const auto recurrent = l + 1 == layers_ ? top.narrow(1, A, GD) : lower_recurrent[l](hidden[l]);  // (B, G*D)
+      const auto recurrent = l + 1 == layers_ ? top[1] : lower_recurrent[l](hidden[l]);  // (B, G*D)
       update_cell(input_gates, recurrent, hidden[l], cell[l]);
     }
     states.push_back(hidden.back());
