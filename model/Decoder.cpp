@@ -148,8 +148,10 @@ Seq2SeqOutput DecoderImpl::forward(const EncoderOutput& encoded, const torch::Te
   // Layer 0 reads [E y_{t-1} ; c_t]: the embedding half of its input projection does not
   // depend on the recurrence, so it runs for all steps in one matmul.
   const int64_t E = embedded.size(2);
-  const auto embedded_gates = F::linear(embedded, w[0].w_ih.narrow(1, 0, E), w[0].b_ih).unbind(1);  // T x (B, G*D)
-  const auto context_weight = w[0].w_ih.narrow(1, E, w[0].w_ih.size(1) - E);  // (G*D, K)
+  // (Split, not narrowed twice: one cat backward instead of two zero-filled weight gradients.)
+  const auto input_weight = w[0].w_ih.split_with_sizes({E, w[0].w_ih.size(1) - E}, 1);  // (G*D, E), (G*D, K)
+  const auto embedded_gates = F::linear(embedded, input_weight[0], w[0].b_ih).unbind(1);  // T x (B, G*D)
+  const auto& context_weight = input_weight[1];  // (G*D, K)
   // s_{t-1}^top feeds the attention query W s_{t-1} and the top cell's recurrent projection:
   // one matmul for both (W has no bias, hence the zeros).
   const int64_t A = attention->W->weight.size(0);
