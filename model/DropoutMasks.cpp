@@ -106,7 +106,7 @@ torch::Tensor DropoutMasks::mask_on_host(DropoutSite site, int64_t layer, int64_
   S2S_ASSERT(p >= 0.0 && p < 1.0 && layer >= 0 && layer < 256);
   // The same hash as mask_by_tensor_ops, one pass that writes each element once: the tensor
   // form makes ~15 passes over int64 tensors of the mask's size (2.9% of a small CPU step,
-  // bench/RESULTS.md "Dropout masks in one pass").
+  // bench/RESULTS.md "CPU kernels for what remains between the GEMMs").
   const int64_t B = rows();
   const int64_t positions = same_for_all_positions ? 1 : T;
   const int64_t units = same_for_all_units ? 1 : F;
