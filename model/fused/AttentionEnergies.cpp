@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "model/fused/AttentionEnergyKernel.h"
+#include "model/fused/CpuKernelSupport.h"
 
 namespace s2s {
 
@@ -18,15 +19,6 @@ struct SummedKeysGradient : torch::CustomClassHolder {
 };
 
 namespace {
-
-bool kernel_runs_here() {
-#if S2S_ATTENTION_KERNEL_AVX2
-  static const bool runs = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return runs;
-#else
-  return true;
-#endif
-}
 
 c10::intrusive_ptr<SummedKeysGradient> summed_of(const c10::IValue& capsule) {
   return capsule.isNone() ? c10::intrusive_ptr<SummedKeysGradient>()
@@ -123,7 +115,7 @@ AttentionEnergies::AttentionEnergies(const torch::Tensor& keys, const torch::Ten
     : keys_(keys), v_(v.reshape({-1})), padding_(padding) {
   const auto type = keys.scalar_type();
   fused_ = keys.device().is_cpu() && (type == torch::kFloat || type == torch::kDouble) &&
-           v.scalar_type() == type && !at::autocast::is_autocast_enabled(torch::kCPU) && kernel_runs_here();
+           v.scalar_type() == type && !at::autocast::is_autocast_enabled(torch::kCPU) && fused_kernels_run_here();
   if (!fused_) return;
   keys_ = keys_.contiguous();
   v_ = v_.contiguous();

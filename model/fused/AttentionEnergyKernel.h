@@ -13,7 +13,7 @@
 // The tanh is KernelVectors.h's: in float Eigen's rational approximation (within 2.5e-7 of
 // tanh, float32's rounding of numbers near 1), in double 1 - 2 / (exp(2x) + 1) with ATen's
 // vectorised exp; both several times the speed of ATen's vectorised tanh. Built for AVX2 + FMA on x86-64 (the file is compiled with
-// those flags and ATen's AVX2 vectors; AttentionEnergies checks the CPU before calling it),
+// those flags and ATen's AVX2 vectors; AttentionEnergies asks CpuKernelSupport.h before calling it),
 // elsewhere with ATen's portable vectors.
 //
 // T = float or double. Shapes (all contiguous, row-major):

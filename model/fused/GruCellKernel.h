@@ -14,7 +14,7 @@
 //   s' = (1 - z) n + z s
 // sigmoid(x) = 1 / (1 + exp(-x)) with ATen's vectorised exp (Sleef, 1 ulp), tanh as in
 // AttentionEnergyKernel.h (KernelVectors.h). Built for AVX2 + FMA on x86-64 (the file has
-// those flags; GruCellUpdate.cpp checks the CPU), elsewhere with ATen's portable vectors.
+// those flags; GruCellUpdate.cpp asks CpuKernelSupport.h), elsewhere with ATen's portable vectors.
 //
 // T = float or double. Per row: input (3D), recurrent (3D), hidden (D), contiguous within the
 // row; work (4D): r, z, n, h_n of the row.

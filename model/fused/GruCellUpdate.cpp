@@ -4,6 +4,7 @@
 
 #include <ATen/autocast_mode.h>
 
+#include "model/fused/CpuKernelSupport.h"
 #include "model/fused/GruCellKernel.h"
 
 namespace s2s {
@@ -12,15 +13,6 @@ using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
 namespace {
-
-bool kernel_runs_here() {
-#if S2S_GRU_KERNEL_AVX2
-  static const bool runs = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return runs;
-#else
-  return true;
-#endif
-}
 
 // Rows the kernel can read: unit stride within a row (a narrow() of a wider product, as the
 // decoder's recurrent gates, keeps its row stride and needs no copy).
@@ -114,7 +106,7 @@ torch::Tensor gru_cell_update(const torch::Tensor& input_gates, const torch::Ten
   const bool fused = hidden.device().is_cpu() && (type == torch::kFloat || type == torch::kDouble) &&
                      input_gates.scalar_type() == type && recurrent_gates.scalar_type() == type &&
                      input_gates.dim() == 2 && recurrent_gates.dim() == 2 && hidden.dim() == 2 &&
-                     !at::autocast::is_autocast_enabled(torch::kCPU) && kernel_runs_here();
+                     !at::autocast::is_autocast_enabled(torch::kCPU) && fused_kernels_run_here();
   if (!fused) return gru_cell_update_composed(input_gates, recurrent_gates, hidden, active);
   const int64_t B = hidden.size(0), D = hidden.size(1);
   TORCH_CHECK(input_gates.size(0) == B && input_gates.size(1) == 3 * D && recurrent_gates.size(0) == B &&

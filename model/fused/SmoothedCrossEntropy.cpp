@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "core/Check.h"
+#include "model/fused/CpuKernelSupport.h"
 #include "model/fused/CrossEntropyKernel.h"
 
 namespace s2s {
@@ -11,15 +12,6 @@ using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
 namespace {
-
-bool kernel_runs_here() {
-#if S2S_CROSS_ENTROPY_KERNEL_AVX2
-  static const bool runs = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return runs;
-#else
-  return true;
-#endif
-}
 
 // Rows split over threads; each row's numbers do not depend on the thread count.
 template <class F>
@@ -103,7 +95,7 @@ SmoothedRows smoothed_cross_entropy(const torch::Tensor& scores, const torch::Te
                                     int64_t pad_id) {
   const auto type = scores.scalar_type();
   const bool fused = scores.device().is_cpu() && (type == torch::kFloat || type == torch::kDouble) &&
-                     scores.dim() == 2 && scores.size(1) > 0 && kernel_runs_here();
+                     scores.dim() == 2 && scores.size(1) > 0 && fused_kernels_run_here();
   if (!fused) return smoothed_cross_entropy_composed(scores, targets, epsilon, pad_id);
   const auto rows = SmoothedRowsStep::apply(scores.contiguous(), targets.contiguous(), epsilon, pad_id);
   return {rows[0], rows[1]};
